@@ -1,0 +1,164 @@
+// `npm run bench`: speed of the walking skeleton's hot paths, each against a baseline measured in the same
+// run on the same machine, so the ratios mean something across machines. Not a test: nothing asserts.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyzeCode } from '../src/engine/code';
+import { detectCurves } from '../src/engine/curves';
+import { RunBuilder } from '../src/engine/logs/series-builder';
+import { loadPythonParser } from '../src/node/grammar';
+import { LogFile } from '../src/node/log-file';
+
+const dir = mkdtempSync(join(tmpdir(), 'traindx-bench-'));
+
+function time<T>(fn: () => T, repeat = 1): { ms: number; value: T } {
+  let best = Infinity;
+  let value!: T;
+  for (let i = 0; i < repeat; i++) {
+    const t0 = process.hrtime.bigint();
+    value = fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return { ms: best, value };
+}
+
+async function timeAsync<T>(fn: () => Promise<T>, repeat = 1): Promise<{ ms: number; value: T }> {
+  let best = Infinity;
+  let value!: T;
+  for (let i = 0; i < repeat; i++) {
+    const t0 = process.hrtime.bigint();
+    value = await fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return { ms: best, value };
+}
+
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+const rows: string[][] = [];
+
+/** A Keras verbose-1 log as written to a file: 200 `\b`/`\r` progress updates per epoch. */
+function writeKerasLog(path: string, targetBytes: number): number {
+  const fd = openSync(path, 'w');
+  let bytes = 0;
+  let epoch = 0;
+  while (bytes < targetBytes) {
+    epoch++;
+    let chunk = `Epoch ${epoch}/100000\n`;
+    let previous = 0;
+    for (let step = 1; step <= 200; step++) {
+      const line = step < 200
+        ? `${String(step).padStart(3)}/200 [${'='.repeat(Math.floor(step / 7))}>${'.'.repeat(29 - Math.floor(step / 7))}] - ETA: 3s - loss: ${(1 / (1 + epoch + step / 200)).toFixed(4)} - accuracy: ${(0.5 + 0.4 * (step / 200)).toFixed(4)}`
+        : `200/200 [==============================] - 12s 60ms/step - loss: ${(1 / (1 + epoch)).toFixed(4)} - accuracy: 0.9000 - val_loss: 0.4000 - val_accuracy: 0.8500`;
+      chunk += (previous > 0 ? '\b'.repeat(previous) + '\r' : '') + line;
+      previous = line.length;
+    }
+    chunk += '\n';
+    bytes += writeSync(fd, chunk);
+  }
+  closeSync(fd);
+  return epoch;
+}
+
+const PYTHON_PARSER = `
+import re, sys
+epoch_re = re.compile(r'^\\s*Epoch\\s+(\\d+)/(\\d+)\\s*$')
+progress_re = re.compile(r'^\\s*(\\d+)/(\\d+)\\s')
+pair_re = re.compile(r'([A-Za-z_][\\w/@.]*):\\s+([-+]?[\\d.]+(?:e[-+]?\\d+)?|nan|inf)')
+series = {}
+epoch = None
+with open(sys.argv[1], encoding='utf-8', errors='replace', newline='') as f:
+    for raw in f:
+        line = raw.rstrip('\\n').split('\\r')[-1].replace('\\b', '')
+        m = epoch_re.match(line)
+        if m:
+            epoch = int(m.group(1)); continue
+        m = progress_re.match(line)
+        if m and m.group(1) == m.group(2) and epoch is not None:
+            for name, value in pair_re.findall(line):
+                if name != 'ETA': series.setdefault(name, []).append((epoch, float(value)))
+print(sum(len(v) for v in series.values()))
+`;
+
+async function benchLogParsing(): Promise<void> {
+  const path = join(dir, 'keras.log');
+  const epochs = writeKerasLog(path, 150 * 1024 * 1024);
+  const mb = statSync(path).size / 1024 / 1024;
+  const ours = await timeAsync(() => new LogFile(path).update(true), 3);
+  const state = ours.value;
+  const points = state.kind === 'parsed' ? state.runs.reduce((n, r) => n + r.series.reduce((m, s) => m + s.length, 0), 0) : 0;
+  const wc = time(() => execFileSync('wc', ['-l', path]), 3);
+  writeFileSync(join(dir, 'parse.py'), PYTHON_PARSER);
+  const python = time(() => spawnSync('python3', [join(dir, 'parse.py'), path], { encoding: 'utf8' }));
+  const pythonPoints = Number(python.value.stdout.trim());
+  rows.push(
+    ['Keras log parse (streamed, incl. I/O)', `${mb.toFixed(0)} MB, ${epochs} epochs, ${points} points`, fmt(ours.ms), `${(mb / (ours.ms / 1000)).toFixed(0)} MB/s`],
+    ['  baseline: wc -l', '', fmt(wc.ms), `ours / wc = ${(ours.ms / wc.ms).toFixed(1)}×`],
+    ['  baseline: Python regex parser', `${pythonPoints} points`, fmt(python.ms), `Python / ours = ${(python.ms / ours.ms).toFixed(1)}×`],
+  );
+  const heap = process.memoryUsage().heapUsed / 1024 / 1024;
+  rows.push(['  heap after parse', '', `${heap.toFixed(0)} MB`, '']);
+  // Appending one epoch to the parsed file: the work must follow the new bytes, not the file.
+  const live = new LogFile(path);
+  await live.update();
+  const appendLine = `Epoch ${epochs + 1}/100000\n200/200 [==============================] - 12s 60ms/step - loss: 0.1 - accuracy: 0.9 - val_loss: 0.4 - val_accuracy: 0.85\n`;
+  const fd = openSync(path, 'a');
+  writeSync(fd, appendLine);
+  closeSync(fd);
+  const append = await timeAsync(() => live.update());
+  rows.push(['  append one epoch, re-read', `${appendLine.length} new bytes`, fmt(append.ms), `full parse / append = ${(ours.ms / append.ms).toFixed(0)}×`]);
+  rmSync(path);
+}
+
+function benchDetectors(): void {
+  const n = 1_000_000;
+  const builder = new RunBuilder('bench', 'bench', 0);
+  let seed = 1;
+  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  for (let i = 0; i < n; i++) {
+    const acc = 0.5 + 0.45 * (1 - Math.exp(-i / 50_000)) + (rand() - 0.5) * 0.02;
+    // A collapse at step 600,000 that lasts 2,000 steps.
+    builder.add('accuracy', NaN, i, i >= 600_000 && i < 602_000 ? 0.5 + (rand() - 0.5) * 0.02 : acc, i + 1);
+    builder.add('val_accuracy', NaN, i, acc - 0.05, i + 1);
+  }
+  const run = builder.snapshot([]);
+  const detect = time(() => detectCurves(run), 3);
+  const values = run.series[0].value;
+  const baseline = time(() => {
+    let sum = 0;
+    for (const s of run.series) for (let i = 0; i < s.length; i++) sum += s.value[i];
+    return sum;
+  }, 3);
+  const sorted = time(() => Float64Array.from(values).sort(), 3);
+  rows.push(
+    ['Curve detectors (collapse)', `2 series × ${n.toLocaleString('en')} points`, fmt(detect.ms), `${detect.value.length} finding(s)`],
+    ['  baseline: one summing pass', '', fmt(baseline.ms), `detect / pass = ${(detect.ms / baseline.ms).toFixed(0)}×`],
+    ['  baseline: sort one series', '', fmt(sorted.ms), `detect / sort = ${(detect.ms / sorted.ms).toFixed(2)}×`],
+  );
+}
+
+async function benchCode(): Promise<void> {
+  const parser = await loadPythonParser();
+  const seed = readFileSync(join(__dirname, '..', 'test', 'fixtures', 'code', 'seed000_gru_train.py'), 'utf8');
+  let text = '';
+  while (text.split('\n').length < 5000) text += seed + '\n';
+  const lines = text.split('\n').length;
+  const analyze = time(() => analyzeCode(parser, text, 'big.py'), 5);
+  const parse = time(() => parser.withTree(text, (t) => t.rootNode.childCount), 5);
+  rows.push(
+    ['Code rules on a script', `${lines} lines`, fmt(analyze.ms), `${analyze.value.length} finding(s)`],
+    ['  baseline: tree-sitter parse alone', '', fmt(parse.ms), `analyze / parse = ${(analyze.ms / parse.ms).toFixed(1)}×`],
+  );
+}
+
+async function main(): Promise<void> {
+  console.log(`TrainDx bench — node ${process.version}, ${process.platform}/${process.arch}\n`);
+  await benchLogParsing();
+  benchDetectors();
+  await benchCode();
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '));
+  rmSync(dir, { recursive: true, force: true });
+}
+
+void main();

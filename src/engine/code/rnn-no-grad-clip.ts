@@ -1,0 +1,476 @@
+/**
+ * `rnn-no-grad-clip`: a script that builds a recurrent network and trains it without clipping gradients.
+ * RNN gradients can explode on a single long sequence; unclipped, one such step throws the weights far
+ * from where they were (seed 000: a GRU at 0.99 train accuracy fell to 0.51 in one epoch).
+ *
+ * PyTorch only for now. Keras (`clipnorm=` on the optimizer) and Lightning (`gradient_clip_val=` on the
+ * Trainer) get their own `check*` function next to `checkPyTorch`, sharing the report and the docs.
+ */
+
+import type { CodeFinding, Fix } from '../types';
+import {
+  calleeName,
+  contains,
+  descendants,
+  dottedName,
+  enclosingClass,
+  enclosingFunction,
+  enclosingLoop,
+  enclosingStatement,
+  findCalls,
+  findMethodCalls,
+  followingSiblings,
+  keywordArgument,
+  lastSegment,
+  lineEnding,
+  lineStart,
+  localNameFor,
+  methodName,
+  methodReceiver,
+  namedChildren,
+  nextLineStart,
+  parentOf,
+  positionalArguments,
+  readImports,
+  resolveName,
+  statementIndentation,
+  type ImportTable,
+  type SyntaxNode,
+} from './python';
+import type { Rule, RuleContext } from './rule';
+
+const TORCH_RECURRENT = new Set(['GRU', 'LSTM', 'RNN', 'GRUCell', 'LSTMCell', 'RNNCell'].map((n) => `torch.nn.${n}`));
+const CLIP_FUNCTIONS = new Set(['clip_grad_norm_', 'clip_grad_value_', 'clip_grad_norm']);
+const CLIP_QUALIFIED = 'torch.nn.utils.clip_grad_norm_';
+const MAX_NORM = '1.0';
+const TORCH_OPTIMIZERS = new Set([
+  'SGD', 'Adam', 'AdamW', 'Adamax', 'Adagrad', 'Adadelta', 'RMSprop', 'Rprop', 'ASGD', 'NAdam', 'RAdam', 'LBFGS',
+  'SparseAdam', 'Adafactor',
+]);
+/** Methods that return the module they are called on: `Model(...).to(device)` is still the model. */
+const MODULE_CHAIN_METHODS = new Set(['to', 'cuda', 'cpu', 'float', 'double', 'half', 'bfloat16', 'train']);
+
+export const rnnNoGradClip: Rule = {
+  id: 'rnn-no-grad-clip',
+  docs: 'docs/rules/rnn-no-grad-clip.md',
+  severity: 'warning',
+  fixable: true,
+  check(ctx) {
+    return checkPyTorch(ctx, new FileFacts(ctx.root));
+  },
+};
+
+/** What the rule looks up repeatedly, computed once per file. */
+class FileFacts {
+  readonly imports: ImportTable;
+  private assignments: Map<string, SyntaxNode[]> | undefined;
+  private helpers: Set<string> | undefined;
+  private clips: SyntaxNode[] | undefined;
+  private backwards: SyntaxNode[] | undefined;
+
+  constructor(readonly root: SyntaxNode) {
+    this.imports = readImports(root);
+  }
+
+  /** Right-hand sides of `name = value` (plain or annotated) anywhere in the file. */
+  assignedValues(name: string): readonly SyntaxNode[] {
+    if (!this.assignments) {
+      this.assignments = new Map();
+      for (const assignment of descendants(this.root, 'assignment')) {
+        const left = dottedName(assignment.childForFieldName('left'));
+        const right = assignment.childForFieldName('right');
+        if (left === null || !right) continue;
+        const list = this.assignments.get(left) ?? [];
+        list.push(right);
+        this.assignments.set(left, list);
+      }
+    }
+    return this.assignments.get(name) ?? [];
+  }
+
+  /** Right-hand sides of `name = <call>`, when they are calls. */
+  assignedCalls(name: string): SyntaxNode[] {
+    return this.assignedValues(name).filter((v) => v.type === 'call');
+  }
+
+  /** `clip_grad_norm_(...)`, `torch.nn.utils.clip_grad_value_(...)`, `accelerator.clip_grad_norm_(...)`, aliases. */
+  isClipCall(call: SyntaxNode): boolean {
+    const name = calleeName(call);
+    if (name !== null && CLIP_FUNCTIONS.has(lastSegment(resolveName(name, this.imports)))) return true;
+    const method = methodName(call);
+    return method !== null && CLIP_FUNCTIONS.has(method);
+  }
+
+  /** Calls under `node` that clip gradients. */
+  clipCalls(node: SyntaxNode): SyntaxNode[] {
+    this.clips ??= descendants(this.root, 'call').filter((call) => this.isClipCall(call));
+    return this.clips.filter((call) => contains(node, call));
+  }
+
+  /** Every `x.backward()` call of the file, in document order. */
+  backwardCalls(): readonly SyntaxNode[] {
+    this.backwards ??= findMethodCalls(this.root, 'backward');
+    return this.backwards;
+  }
+
+  /** Whether a `.backward()` call lies inside `node`. */
+  containsBackward(node: SyntaxNode): boolean {
+    const calls = this.backwardCalls();
+    let lo = 0;
+    let hi = calls.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (calls[mid].startIndex < node.startIndex) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < calls.length && calls[lo].startIndex < node.endIndex;
+  }
+
+  /** Names of the functions of this file that clip gradients (`def clip(model): clip_grad_norm_(...)`). */
+  clippingHelpers(): Set<string> {
+    this.helpers ??= new Set(
+      this.clipCalls(this.root)
+        .map((call) => enclosingFunction(call)?.childForFieldName('name')?.text)
+        .filter((n): n is string => n !== undefined),
+    );
+    return this.helpers;
+  }
+}
+
+/** One `backward()` … `step()` pair. */
+interface TrainingStep {
+  readonly backward: SyntaxNode; // the statement
+  readonly step: SyntaxNode; // the `optimizer.step()` / `scaler.step(optimizer)` call
+  readonly stepStatement: SyntaxNode;
+  /** The optimizer expression: the receiver of `.step()`, or the argument of `scaler.step(...)`. */
+  readonly optimizer: SyntaxNode | null;
+  /** The GradScaler expression when the step goes through one. */
+  readonly scaler: SyntaxNode | null;
+  /** Whether the step statement sits directly after the backward in the same block (not inside an `if`). */
+  readonly sibling: boolean;
+}
+
+function checkPyTorch(ctx: RuleContext, facts: FileFacts): CodeFinding[] {
+  const layer = firstTorchRecurrentLayer(facts);
+  if (!layer) return [];
+  const findings: CodeFinding[] = [];
+  for (const step of trainingSteps(facts)) {
+    if (isClipped(step, facts)) continue;
+    const layerName = layer.name;
+    const layerLine = ctx.locationOf(layer.node).line;
+    const stepText = describeCall(step.step);
+    const fix = clipFix(ctx, step, facts);
+    findings.push(
+      ctx.report({
+        node: step.step,
+        message:
+          `the model has a recurrent layer (\`${layerName}\`, line ${layerLine}) but \`${stepText}\` runs without ` +
+          'gradient clipping; exploding gradients in RNNs cause sudden loss spikes and accuracy collapses',
+        related: [{ location: ctx.locationOf(layer.node), message: `recurrent layer \`${layerName}\`` }],
+        fixes: fix ? [fix] : [],
+      }),
+    );
+  }
+  return findings;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Detection
+
+/** The first `nn.GRU(...)`-like construction, or class deriving from one, in the file. */
+function firstTorchRecurrentLayer(facts: FileFacts): { node: SyntaxNode; name: string } | null {
+  const { root, imports } = facts;
+  const call = descendants(root, 'call').find((c) => {
+    const name = calleeName(c);
+    return name !== null && isTorchRecurrent(name, imports);
+  });
+  let best = call?.childForFieldName('function') ?? null;
+  for (const cls of descendants(root, 'class_definition')) {
+    if (best && cls.startIndex > best.startIndex) break;
+    const bases = cls.childForFieldName('superclasses');
+    const base = bases ? namedChildren(bases).find((b) => isTorchRecurrent(dottedName(b) ?? '', imports)) : undefined;
+    if (base) best = base;
+  }
+  return best ? { node: best, name: best.text } : null;
+}
+
+function isTorchRecurrent(name: string, imports: ImportTable): boolean {
+  const resolved = resolveName(name, imports);
+  if (TORCH_RECURRENT.has(resolved)) return true;
+  // `nn` is PyTorch's conventional alias: snippets often use it without showing the import.
+  if (resolved === name && name.startsWith('nn.') && TORCH_RECURRENT.has(`torch.${name}`)) return true;
+  return !name.includes('.') && !imports.names.has(name) && imports.starModules.includes('torch.nn')
+    && TORCH_RECURRENT.has(`torch.nn.${name}`);
+}
+
+/** Every `x.backward()` followed in its block by an optimizer step (directly, or inside a following `if`). */
+function trainingSteps(facts: FileFacts): TrainingStep[] {
+  const steps: TrainingStep[] = [];
+  const seen = new Set<number>();
+  const add = (backward: SyntaxNode, found: FoundStep, statement: SyntaxNode, sibling: boolean): void => {
+    if (seen.has(found.call.startIndex)) return;
+    seen.add(found.call.startIndex);
+    const optimizer = found.scaler ? (positionalArguments(found.call)[0] ?? null) : methodReceiver(found.call);
+    steps.push({ backward, step: found.call, stepStatement: statement, optimizer, scaler: found.scaler, sibling });
+  };
+  for (const backwardCall of facts.backwardCalls()) {
+    const backward = enclosingStatement(backwardCall);
+    if (!backward || backward.type !== 'expression_statement') continue;
+    const scaler = scalerOfBackward(backwardCall);
+    for (const s of followingSiblings(backward)) {
+      if (!s.isNamed || s.type === 'comment') continue;
+      if (facts.containsBackward(s)) break; // the next training step starts here
+      const direct = stepCall(s, scaler, facts);
+      if (direct) {
+        add(backward, direct, s, true);
+        break;
+      }
+      const body = s.type === 'if_statement' ? s.childForFieldName('consequence') : null;
+      // Gradient accumulation: `if (i + 1) % k == 0: optimizer.step()`.
+      const inner = body ? namedChildren(body).map((t) => ({ t, found: stepCall(t, scaler, facts) })).find((x) => x.found) : undefined;
+      if (inner?.found) {
+        add(backward, inner.found, inner.t, false);
+        break;
+      }
+    }
+  }
+  return steps;
+}
+
+/** For `scaler.scale(loss).backward()`: the `scaler` node. */
+function scalerOfBackward(backwardCall: SyntaxNode): SyntaxNode | null {
+  const receiver = methodReceiver(backwardCall);
+  return receiver?.type === 'call' && methodName(receiver) === 'scale' ? methodReceiver(receiver) : null;
+}
+
+/** A step call, and the GradScaler it goes through (`scaler.step(optimizer)`), if any. */
+interface FoundStep {
+  readonly call: SyntaxNode;
+  readonly scaler: SyntaxNode | null;
+}
+
+/** The optimizer-step call a statement consists of (`optimizer.step()`, `scaler.step(optimizer)`), or null. */
+function stepCall(statement: SyntaxNode, backwardScaler: SyntaxNode | null, facts: FileFacts): FoundStep | null {
+  if (statement.type !== 'expression_statement') return null;
+  const call = statement.firstNamedChild;
+  if (!call || call.type !== 'call' || methodName(call) !== 'step') return null;
+  const receiver = methodReceiver(call);
+  const receiverName = dottedName(receiver);
+  const args = positionalArguments(call);
+  if (backwardScaler && sameExpression(receiver, backwardScaler)) return args.length > 0 ? { call, scaler: receiver } : null;
+  if (receiverName === null) return null;
+  const constructors = facts.assignedCalls(receiverName).map((c) => resolveName(calleeName(c) ?? '', facts.imports));
+  if (constructors.some((c) => lastSegment(c) === 'GradScaler')) return args.length > 0 ? { call, scaler: receiver } : null;
+  if (isSchedulerName(receiverName) || constructors.some(isSchedulerConstructor)) return null;
+  // `optimizer.step()` takes no positional argument, except LBFGS-style closures on a known optimizer.
+  return args.length === 0 || constructors.some(isOptimizerConstructor) ? { call, scaler: null } : null;
+}
+
+function isSchedulerName(name: string): boolean {
+  return lastSegment(name).toLowerCase().includes('sched');
+}
+
+function isSchedulerConstructor(resolved: string): boolean {
+  const last = lastSegment(resolved);
+  return resolved.includes('lr_scheduler') || last.endsWith('LR') || last.endsWith('Scheduler') || (last.startsWith('get_') && last.includes('schedule'));
+}
+
+function isOptimizerConstructor(resolved: string): boolean {
+  if (resolved.includes('lr_scheduler')) return false;
+  return resolved.startsWith('torch.optim.') || resolved.startsWith('optim.') || TORCH_OPTIMIZERS.has(lastSegment(resolved));
+}
+
+/** Whether clipping happens in the loop around the step (or its function, or the module when there is neither). */
+function isClipped(step: TrainingStep, facts: FileFacts): boolean {
+  const scope = stepScope(step.step, facts.root);
+  if (facts.clipCalls(scope).length > 0) return true;
+  // One level of indirection: the loop calls a helper of this file that clips (`clip(model)`, `self._clip()`).
+  const helpers = facts.clippingHelpers();
+  return helpers.size > 0 && findCalls(scope, (name) => helpers.has(lastSegment(name))).length > 0;
+}
+
+/** The loop around a step; its function when there is no loop; the module when there is neither. */
+function stepScope(node: SyntaxNode, root: SyntaxNode): SyntaxNode {
+  return enclosingLoop(node) ?? enclosingFunction(node) ?? root;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The fix
+
+function clipFix(ctx: RuleContext, step: TrainingStep, facts: FileFacts): Fix | null {
+  const { text } = ctx;
+  const clip = clipFunctionName(facts.imports);
+  const optimizerName = step.optimizer ? dottedName(step.optimizer) : null;
+  if (!clip || !step.optimizer || optimizerName === null) return null;
+  const params = optimizerParams(facts, optimizerName, step.step) ?? soleModelParams(facts, step.step);
+  if (!params) return null;
+
+  const indent = statementIndentation(text, step.stepStatement);
+  if (indent === null || !endsItsLine(step.backward)) return null;
+  const at = step.sibling ? nextLineStart(text, step.backward.endIndex) : lineStart(text, step.stepStatement.startIndex);
+  const eol = lineEnding(text, step.backward.endIndex);
+
+  const lines: string[] = [];
+  if (step.scaler && !alreadyUnscaled(step)) lines.push(`${step.scaler.text}.unscale_(${step.optimizer.text})`);
+  lines.push(`${clip}(${params}, max_norm=${MAX_NORM})`);
+  return {
+    title: `Clip gradients before ${describeCall(step.step)} (max_norm=${MAX_NORM})`,
+    safe: false,
+    edits: [{ start: at, end: at, newText: lines.map((l) => indent + l + eol).join('') }],
+  };
+}
+
+/** `clip_grad_norm_` when imported bare, else `torch.nn.utils.clip_grad_norm_` (or via an `nn` alias), else null. */
+function clipFunctionName(imports: ImportTable): string | null {
+  for (const [local, target] of imports.names) if (target === CLIP_QUALIFIED) return local;
+  if (imports.names.get('torch') === 'torch') return CLIP_QUALIFIED;
+  return localNameFor(CLIP_QUALIFIED, imports);
+}
+
+/**
+ * The source text of the parameters the optimizer was built with, when it can be reused at the step:
+ * `model.parameters()` from `optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)`.
+ */
+function optimizerParams(facts: FileFacts, optimizerName: string, stepCallNode: SyntaxNode): string | null {
+  const texts = new Set<string>();
+  for (const call of facts.assignedCalls(optimizerName)) {
+    if (!isOptimizerConstructor(resolveName(calleeName(call) ?? '', facts.imports))) continue;
+    const params = keywordArgument(call, 'params') ?? positionalArguments(call)[0];
+    if (!params || !reusableParams(facts, params, call) || !visibleFrom(call, stepCallNode, params)) return null;
+    texts.add(params.text);
+  }
+  return texts.size === 1 ? [...texts][0] : null;
+}
+
+/**
+ * Whether evaluating the params expression again gives the same parameters: not param groups (dicts), and a
+ * bare name only when it holds a list (a `filter(...)`/`.parameters()` iterator was used up by the optimizer).
+ */
+function reusableParams(facts: FileFacts, params: SyntaxNode, at: SyntaxNode): boolean {
+  if (hasParamGroups(params)) return false;
+  if (params.type !== 'identifier') return true;
+  const values = facts.assignedValues(params.text).filter((v) => enclosingFunction(v)?.id === enclosingFunction(at)?.id);
+  return values.length > 0 && values.every((v) => {
+    if (hasParamGroups(v)) return false;
+    if (v.type === 'list' || v.type === 'list_comprehension' || v.type === 'tuple') return true;
+    return v.type === 'call' && (calleeName(v) === 'list' || calleeName(v) === 'tuple');
+  });
+}
+
+function hasParamGroups(node: SyntaxNode): boolean {
+  return descendants(node, 'dictionary').length > 0 || findCalls(node, (name) => name === 'dict').length > 0;
+}
+
+/**
+ * Whether the text of `expression` (found in `definition`) means the same at `use`: same function, or module
+ * level, or two methods of one class when the expression only goes through `self`.
+ */
+function visibleFrom(definition: SyntaxNode, use: SyntaxNode, expression: SyntaxNode): boolean {
+  const defFn = enclosingFunction(definition);
+  const useFn = enclosingFunction(use);
+  if (!defFn || defFn.id === useFn?.id) return true;
+  const defClass = enclosingClass(defFn);
+  if (!defClass || !useFn || enclosingClass(useFn)?.id !== defClass.id) return false;
+  return freeNames(expression).every((n) => n === 'self');
+}
+
+/** Identifiers an expression reads from its scope (attribute names and keyword names excluded). */
+function freeNames(expression: SyntaxNode): string[] {
+  return descendants(expression, 'identifier')
+    .filter((id) => {
+      const parent = parentOf(id);
+      if (parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === id.id) return false;
+      if (parent?.type === 'keyword_argument' && parent.childForFieldName('name')?.id === id.id) return false;
+      return true;
+    })
+    .map((id) => id.text);
+}
+
+/** `<model>.parameters()` when exactly one model variable is in sight of the step; otherwise null. */
+function soleModelParams(facts: FileFacts, stepCallNode: SyntaxNode): string | null {
+  const { root, imports } = facts;
+  const modelClasses = localModelClasses(root, imports);
+  const names = new Set<string>();
+  for (const assignment of descendants(root, 'assignment')) {
+    const target = dottedName(assignment.childForFieldName('left'));
+    const value = assignment.childForFieldName('right');
+    if (target === null || !value || value.type !== 'call') continue;
+    const fn = enclosingFunction(assignment);
+    if (fn && fn.id !== enclosingFunction(stepCallNode)?.id) continue;
+    const ctor = calleeName(peelModuleChain(value));
+    if (ctor === null) continue;
+    const resolved = resolveName(ctor, imports);
+    if (modelClasses.has(ctor) || isTorchRecurrent(ctor, imports) || lastSegment(resolved) === 'Sequential') names.add(target);
+  }
+  const scope = stepScope(stepCallNode, root);
+  for (const call of findMethodCalls(scope, 'train').filter((c) => positionalArguments(c).length === 0)) {
+    const receiver = dottedName(methodReceiver(call));
+    if (receiver !== null) names.add(receiver);
+  }
+  return names.size === 1 ? `${[...names][0]}.parameters()` : null;
+}
+
+/** Names of classes in this file that derive from `nn.Module` (directly or through another such class). */
+function localModelClasses(root: SyntaxNode, imports: ImportTable): Set<string> {
+  const classes = descendants(root, 'class_definition');
+  const models = new Set<string>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const cls of classes) {
+      const name = cls.childForFieldName('name')?.text;
+      const bases = cls.childForFieldName('superclasses');
+      if (!name || !bases || models.has(name)) continue;
+      const isModel = namedChildren(bases).some((b) => {
+        const base = dottedName(b);
+        if (base === null) return false;
+        const resolved = resolveName(base, imports);
+        return models.has(base) || resolved === 'torch.nn.Module' || base === 'nn.Module' || isTorchRecurrent(base, imports);
+      });
+      if (isModel) {
+        models.add(name);
+        changed = true;
+      }
+    }
+  }
+  return models;
+}
+
+/** `Model(...).to(device)` → `Model(...)`. */
+function peelModuleChain(call: SyntaxNode): SyntaxNode {
+  let current = call;
+  for (;;) {
+    const receiver = methodReceiver(current);
+    const method = methodName(current);
+    if (!receiver || receiver.type !== 'call' || method === null || !MODULE_CHAIN_METHODS.has(method)) return current;
+    current = receiver;
+  }
+}
+
+/** `scaler.unscale_(optimizer)` already between the backward and the step. */
+function alreadyUnscaled(step: TrainingStep): boolean {
+  const block = parentOf(step.backward);
+  if (!block) return false;
+  return findMethodCalls(block, 'unscale_')
+    .some((call) => call.startIndex > step.backward.endIndex && call.endIndex < step.step.startIndex);
+}
+
+/** Whether nothing but a comment follows the statement on its last line (no `; more()`). */
+function endsItsLine(statement: SyntaxNode): boolean {
+  const next = followingSiblings(statement)[0];
+  return !next || next.type === 'comment' || next.startPosition.row > statement.endPosition.row;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Small shared bits
+
+function sameExpression(a: SyntaxNode | null, b: SyntaxNode | null): boolean {
+  return a !== null && b !== null && a.text === b.text;
+}
+
+/** The call as the user wrote it when short (`optimizer.step()`), else `optimizer.step(...)`. */
+function describeCall(call: SyntaxNode): string {
+  const text = call.text;
+  if (text.length <= 60 && !text.includes('\n')) return text;
+  const fn = call.childForFieldName('function');
+  return `${fn ? fn.text : 'step'}(...)`;
+}

@@ -1,0 +1,145 @@
+import * as vscode from 'vscode';
+import { minimatch } from 'minimatch';
+import { loadPythonParser } from '../node/grammar';
+import { FixProvider } from './code-actions';
+import { Config } from './config';
+import { CurvePanel, registerCurvePanelSerializer } from './panel';
+import { TrainingWorkspace } from './training-workspace';
+
+/** Re-analysis of a Python document waits for a pause in typing. */
+const TYPING_DEBOUNCE_MS = 300;
+/** A growing log is re-read at most this often. */
+const LOG_DEBOUNCE_MS = 250;
+/** Logs indexed at start-up; the rest are picked up as they change. */
+const MAX_LOGS_AT_START = 500;
+
+/** The API the integration tests use to wait for the extension; not a public contract. */
+export interface TrainDxApi {
+  readonly workspace: TrainingWorkspace;
+  /** Resolves when the first scan of the workspace's logs is done. */
+  readonly ready: Promise<void>;
+  /** The open curve panel, if any. */
+  currentPanel(): CurvePanel | undefined;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<TrainDxApi> {
+  const config = new Config();
+  const parser = await loadPythonParser();
+  const workspace = new TrainingWorkspace(parser, config, context.extensionUri);
+  context.subscriptions.push(workspace);
+
+  const isLog = (uri: vscode.Uri): boolean => {
+    if (uri.scheme !== 'file') return false;
+    const relative = vscode.workspace.asRelativePath(uri, false);
+    return config.logInclude.some((g) => minimatch(relative, g, { dot: true })) && !config.logExclude.some((g) => minimatch(relative, g, { dot: true }));
+  };
+
+  // Python: analyse open documents, again after a pause in typing.
+  const typing = new Map<string, NodeJS.Timeout>();
+  const analyzeSoon = (document: vscode.TextDocument) => {
+    if (document.languageId !== 'python' || document.uri.scheme !== 'file') return;
+    clearTimeout(typing.get(document.uri.toString()));
+    typing.set(document.uri.toString(), setTimeout(() => {
+      typing.delete(document.uri.toString());
+      if (!document.isClosed) workspace.analyzeDocument(document);
+    }, TYPING_DEBOUNCE_MS));
+  };
+  context.subscriptions.push(
+    vscode.workspace.onDidOpenTextDocument((d) => d.languageId === 'python' && d.uri.scheme === 'file' && workspace.analyzeDocument(d)),
+    vscode.workspace.onDidChangeTextDocument((e) => analyzeSoon(e.document)),
+    vscode.workspace.onDidCloseTextDocument((d) => d.languageId === 'python' && void workspace.documentClosed(d.uri)),
+    vscode.languages.registerCodeActionsProvider({ language: 'python', scheme: 'file' }, new FixProvider(workspace), FixProvider.metadata),
+    { dispose: () => typing.forEach(clearTimeout) },
+  );
+  for (const document of vscode.workspace.textDocuments) {
+    if (document.languageId === 'python' && document.uri.scheme === 'file') workspace.analyzeDocument(document);
+  }
+
+  // Logs: read at start, then follow them as they grow, shrink, rotate or go away.
+  const pending = new Map<string, NodeJS.Timeout>();
+  const refreshSoon = (uri: vscode.Uri) => {
+    if (!isLog(uri)) return;
+    clearTimeout(pending.get(uri.toString()));
+    pending.set(uri.toString(), setTimeout(() => {
+      pending.delete(uri.toString());
+      void workspace.refreshLog(uri);
+    }, LOG_DEBOUNCE_MS));
+  };
+  const logs = vscode.workspace.createFileSystemWatcher('**/*');
+  const scripts = vscode.workspace.createFileSystemWatcher('**/*.py');
+  context.subscriptions.push(
+    logs, scripts,
+    logs.onDidCreate(refreshSoon),
+    logs.onDidChange(refreshSoon),
+    logs.onDidDelete((uri) => workspace.removeLog(uri)),
+    scripts.onDidChange((uri) => void workspace.scriptChangedOnDisk(uri)),
+    { dispose: () => pending.forEach(clearTimeout) },
+  );
+
+  const scan = async () => {
+    const include = `{${config.logInclude.join(',')}}`;
+    const exclude = `{${config.logExclude.join(',')}}`;
+    const found = await vscode.workspace.findFiles(include, exclude, MAX_LOGS_AT_START);
+    // Open logs first: they are what the user is looking at.
+    const open = new Set(vscode.workspace.textDocuments.map((d) => d.uri.toString()));
+    found.sort((a, b) => Number(open.has(b.toString())) - Number(open.has(a.toString())));
+    for (const uri of found) await workspace.refreshLog(uri);
+  };
+  const ready = scan();
+
+  // The curve panel.
+  const runSource = () => workspace.runData();
+  const reveal = async (key: string, line: number) => {
+    const uri = workspace.logUriOf(key);
+    if (!uri) return;
+    const position = new vscode.Position(Math.max(0, line - 1), 0);
+    await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(position, position) });
+  };
+  registerCurvePanelSerializer(context, runSource, reveal);
+  context.subscriptions.push(workspace.onDidChange(() => CurvePanel.current?.update()));
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('traindx.showCurves', () => {
+      CurvePanel.show(context, runSource, reveal);
+    }),
+    vscode.commands.registerCommand('traindx.analyzeWorkspace', async () => {
+      await scan();
+      await workspace.reanalyzeAll();
+      const { runs, scripts: n, problems } = workspace.summary();
+      void vscode.window.showInformationMessage(
+        `TrainDx: ${problems} problem${problems === 1 ? '' : 's'} in ${runs} run${runs === 1 ? '' : 's'} and ${n} script${n === 1 ? '' : 's'}.`,
+      );
+    }),
+    vscode.commands.registerCommand('traindx.linkLogToScript', () => linkLogToScript(workspace, config)),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (e.affectsConfiguration('traindx.logs')) await scan();
+      if (e.affectsConfiguration('traindx')) await workspace.reanalyzeAll();
+    }),
+  );
+
+  return { workspace, ready, currentPanel: () => CurvePanel.current };
+}
+
+async function linkLogToScript(workspace: TrainingWorkspace, config: Config): Promise<void> {
+  const logs = workspace.knownLogs();
+  if (logs.length === 0) {
+    void vscode.window.showInformationMessage('TrainDx: no training logs found in this workspace yet.');
+    return;
+  }
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const log = active && logs.some((l) => l.toString() === active.toString())
+    ? active
+    : (await vscode.window.showQuickPick(logs.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })), { placeHolder: 'Which training log?' }))?.uri;
+  if (!log) return;
+  const scripts = await vscode.workspace.findFiles('**/*.py', `{${config.logExclude.join(',')}}`, 2000);
+  const script = await vscode.window.showQuickPick(
+    scripts.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
+    { placeHolder: `Which script wrote ${vscode.workspace.asRelativePath(log)}?` },
+  );
+  if (!script) return;
+  await config.setLink(vscode.workspace.asRelativePath(log, false), vscode.workspace.asRelativePath(script.uri, false));
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

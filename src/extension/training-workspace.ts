@@ -1,0 +1,258 @@
+import { readdir } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
+import * as vscode from 'vscode';
+import { analyzeRuns, type RunAnalysis } from '../engine/analyze-log';
+import { analyzeCode } from '../engine/code';
+import type { PythonParser } from '../engine/code/python';
+import { linkRunToScript, scriptForLog } from '../engine/link/link';
+import { LineIndex, type Position } from '../engine/text';
+import type { CodeFinding, CurveFinding } from '../engine/types';
+import type { RunData } from '../protocol/messages';
+import { LogFile, LogReadError, type LogState } from '../node/log-file';
+import { readScript } from '../node/workspace-analysis';
+import type { Config } from './config';
+import { DiagnosticFactory } from './diagnostics';
+import { toRunData } from './run-data';
+
+interface LogEntry {
+  readonly uri: vscode.Uri;
+  readonly file: LogFile;
+  state: LogState;
+  runs: RunAnalysis[];
+}
+
+interface ScriptEntry {
+  readonly uri: vscode.Uri;
+  readonly text: string;
+  /** The document version analysed; undefined when read from disk. */
+  readonly version: number | undefined;
+  readonly findings: CodeFinding[];
+}
+
+/** Most scripts read from disk per log folder, to link a log with the script beside it. */
+const MAX_SCRIPTS_PER_FOLDER = 20;
+/** Diagnostics are published at most this often. */
+const PUBLISH_DELAY_MS = 150;
+
+/**
+ * The adapter's model of the workspace's training runs: logs read incrementally, scripts analysed
+ * from open documents or from disk, both linked and published as diagnostics. The engine does the
+ * analysis; this class only moves data between it and VS Code.
+ */
+export class TrainingWorkspace implements vscode.Disposable {
+  private readonly logs = new Map<string, LogEntry>();
+  private readonly scripts = new Map<string, ScriptEntry>();
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('traindx');
+  private readonly factory: DiagnosticFactory;
+  private readonly changed = new vscode.EventEmitter<void>();
+  private publishTimer: NodeJS.Timeout | undefined;
+  /** Curve findings after linking, per log path; what the panel's markers show. */
+  private linkedCurves = new Map<string, CurveFinding[][]>();
+
+  /** Fires after diagnostics were republished (runs or findings may have changed). */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly parser: PythonParser,
+    private readonly config: Config,
+    extensionUri: vscode.Uri,
+  ) {
+    this.factory = new DiagnosticFactory(config, extensionUri, (file) => vscode.Uri.file(file));
+  }
+
+  dispose(): void {
+    clearTimeout(this.publishTimer);
+    this.diagnostics.dispose();
+    this.changed.dispose();
+  }
+
+  /** Reads what a log gained since last time and re-runs the detectors. */
+  async refreshLog(uri: vscode.Uri): Promise<void> {
+    const path = uri.fsPath;
+    let entry = this.logs.get(path);
+    if (!entry) {
+      entry = { uri, file: new LogFile(path, vscode.workspace.asRelativePath(uri)), state: { kind: 'pending', reason: '' }, runs: [] };
+      this.logs.set(path, entry);
+    }
+    try {
+      entry.state = await entry.file.update();
+    } catch (error) {
+      if (!(error instanceof LogReadError)) throw error;
+      this.removeLog(uri);
+      return;
+    }
+    if (entry.state.kind !== 'parsed') {
+      entry.runs = [];
+    } else {
+      entry.runs = analyzeRuns(entry.state.runs, { ignore: this.config.ignoredRules });
+      await this.loadScriptsBeside(path);
+    }
+    this.schedulePublish();
+  }
+
+  removeLog(uri: vscode.Uri): void {
+    if (this.logs.delete(uri.fsPath)) {
+      this.diagnostics.delete(uri);
+      this.schedulePublish();
+    }
+  }
+
+  /** Analyses an open Python document as it is now (unsaved edits included). */
+  analyzeDocument(document: vscode.TextDocument): ScriptEntry {
+    const text = document.getText();
+    const entry: ScriptEntry = {
+      uri: document.uri,
+      text,
+      version: document.version,
+      findings: analyzeCode(this.parser, text, document.uri.fsPath, { ignore: this.config.ignoredRules }),
+    };
+    this.scripts.set(document.uri.fsPath, entry);
+    this.schedulePublish();
+    return entry;
+  }
+
+  /** The code findings for exactly this version of the document, re-analysing if it changed since. */
+  codeFindings(document: vscode.TextDocument): CodeFinding[] {
+    const entry = this.scripts.get(document.uri.fsPath);
+    if (entry && entry.version === document.version && entry.text === document.getText()) return entry.findings;
+    return this.analyzeDocument(document).findings;
+  }
+
+  /** A closed document falls back to its content on disk. */
+  async documentClosed(uri: vscode.Uri): Promise<void> {
+    if (this.scripts.has(uri.fsPath)) await this.loadScriptFromDisk(uri.fsPath, true);
+  }
+
+  /** Re-reads a script that changed on disk, unless an open document owns it. */
+  async scriptChangedOnDisk(uri: vscode.Uri): Promise<void> {
+    if (this.scripts.has(uri.fsPath)) await this.loadScriptFromDisk(uri.fsPath, true);
+  }
+
+  /** Every run, converted for the panel, with the markers of its linked findings. */
+  runData(): RunData[] {
+    const out: RunData[] = [];
+    for (const [path, entry] of this.logs) {
+      const linked = this.linkedCurves.get(path);
+      entry.runs.forEach(({ run, findings }, i) => {
+        const key = `${entry.uri.toString()}#${run.segment}`;
+        const data = toRunData(run, linked?.[i] ?? findings, key);
+        out.push({ ...data, label: entry.runs.length > 1 ? `${vscode.workspace.asRelativePath(entry.uri)} (run ${run.segment + 1})` : vscode.workspace.asRelativePath(entry.uri) });
+      });
+    }
+    return out;
+  }
+
+  /** The log a run key belongs to. */
+  logUriOf(key: string): vscode.Uri | undefined {
+    const uri = key.slice(0, key.lastIndexOf('#'));
+    return [...this.logs.values()].find((e) => e.uri.toString() === uri)?.uri;
+  }
+
+  /** Logs that parsed as training runs. */
+  knownLogs(): vscode.Uri[] {
+    return [...this.logs.values()].filter((e) => e.state.kind === 'parsed').map((e) => e.uri);
+  }
+
+  summary(): { runs: number; scripts: number; problems: number } {
+    let runs = 0;
+    let problems = 0;
+    for (const entry of this.logs.values()) {
+      runs += entry.runs.length;
+      for (const run of entry.runs) problems += run.findings.length;
+    }
+    for (const script of this.scripts.values()) problems += script.findings.length;
+    return { runs, scripts: this.scripts.size, problems };
+  }
+
+  /** Re-runs every analysis (settings changed). */
+  async reanalyzeAll(): Promise<void> {
+    for (const [path, entry] of this.logs) {
+      if (entry.state.kind !== 'parsed') continue;
+      entry.runs = analyzeRuns(entry.state.runs, { ignore: this.config.ignoredRules });
+      await this.loadScriptsBeside(path); // a new link may name a script we have not read
+    }
+    for (const [path, entry] of this.scripts) {
+      const document = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path);
+      if (document) this.analyzeDocument(document);
+      else if (entry.version === undefined) await this.loadScriptFromDisk(path, true);
+    }
+    this.schedulePublish();
+  }
+
+  private async loadScriptsBeside(logPath: string): Promise<void> {
+    const folder = dirname(logPath);
+    let names: string[];
+    try {
+      names = (await readdir(folder)).filter((n) => n.endsWith('.py')).slice(0, MAX_SCRIPTS_PER_FOLDER);
+    } catch {
+      return;
+    }
+    const linked = this.linkedScriptOf(logPath);
+    const paths = names.map((n) => join(folder, n));
+    if (linked) paths.push(linked);
+    for (const path of paths) if (!this.scripts.has(path)) await this.loadScriptFromDisk(path, false);
+  }
+
+  private async loadScriptFromDisk(path: string, replace: boolean): Promise<void> {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path);
+    if (open) {
+      if (replace || !this.scripts.has(path)) this.analyzeDocument(open);
+      return;
+    }
+    let text: string;
+    try {
+      text = await readScript(path);
+    } catch {
+      this.scripts.delete(path); // unreadable or not UTF-8: nothing to say about it
+      this.diagnostics.delete(vscode.Uri.file(path));
+      return;
+    }
+    const findings = analyzeCode(this.parser, text, path, { ignore: this.config.ignoredRules });
+    this.scripts.set(path, { uri: vscode.Uri.file(path), text, version: undefined, findings });
+    this.schedulePublish();
+  }
+
+  /** The script a user linked to this log in settings, as an absolute path. */
+  private linkedScriptOf(logPath: string): string | undefined {
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(logPath));
+    const relative = vscode.workspace.asRelativePath(vscode.Uri.file(logPath), false);
+    const target = this.config.links[relative];
+    if (!target) return undefined;
+    return isAbsolute(target) || !folder ? target : join(folder.uri.fsPath, target);
+  }
+
+  private schedulePublish(): void {
+    if (this.publishTimer) return;
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = undefined;
+      this.publish();
+    }, PUBLISH_DELAY_MS);
+  }
+
+  private publish(): void {
+    const code = new Map<string, CodeFinding[]>([...this.scripts].map(([path, s]) => [path, s.findings]));
+    this.linkedCurves = new Map();
+    for (const [path, entry] of this.logs) {
+      const scriptPath = this.linkedScriptOf(path) ?? scriptForLog(path, [...this.scripts.keys()]);
+      const script = scriptPath === undefined ? undefined : this.scripts.get(scriptPath);
+      const curves = entry.runs.map(({ findings }) => {
+        if (!script || scriptPath === undefined) return findings;
+        const linked = linkRunToScript({ file: path, findings }, { file: scriptPath, text: script.text, findings: code.get(scriptPath)! });
+        code.set(scriptPath, linked.code);
+        return linked.curve;
+      });
+      this.linkedCurves.set(path, curves);
+      this.diagnostics.set(entry.uri, curves.flat().flatMap((f) => this.factory.fromCurve(f) ?? []));
+    }
+    for (const [path, script] of this.scripts) {
+      const lines = new LineIndex(script.text);
+      const document = { positionAt: (offset: number) => toPosition(lines.positionAt(offset)) };
+      this.diagnostics.set(script.uri, code.get(path)!.flatMap((f) => this.factory.fromCode(f, document) ?? []));
+    }
+    this.changed.fire();
+  }
+}
+
+function toPosition(position: Position): vscode.Position {
+  return new vscode.Position(position.line - 1, position.column - 1);
+}

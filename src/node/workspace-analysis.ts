@@ -1,0 +1,135 @@
+import { readFile, stat } from 'node:fs/promises';
+import { analyzeRuns, type RunAnalysis } from '../engine/analyze-log';
+import { analyzeCode } from '../engine/code';
+import { linkRunToScript, scriptForLog } from '../engine/link/link';
+import type { CodeFinding } from '../engine/types';
+import { discover } from './discover';
+import { loadPythonParser } from './grammar';
+import { LogFile, LogReadError } from './log-file';
+
+export interface LogReport {
+  readonly source: string;
+  readonly format: string;
+  readonly runs: RunAnalysis[];
+  readonly notes: string[];
+}
+
+export interface ScriptReport {
+  readonly file: string;
+  readonly text: string;
+  readonly findings: CodeFinding[];
+}
+
+export interface Report {
+  readonly logs: LogReport[];
+  readonly scripts: ScriptReport[];
+  /** Files found in folders that turned out not to be training logs. */
+  readonly skipped: string[];
+}
+
+/** A problem with the user's input (a missing file, an unrecognised log): exit code 2, message as is. */
+export class InputError extends Error {}
+
+export interface AnalyzeOptions {
+  /** The script that wrote the given logs, overriding the guess from the folder. */
+  readonly script?: string;
+  readonly ignore?: readonly string[];
+}
+
+/**
+ * Analyses files and folders as the CLI receives them: logs are parsed and run through the detectors,
+ * Python files through the code rules, and each log is linked to the script that most likely wrote it.
+ * Named files must be readable and recognised (else `InputError`); files found inside folders that are
+ * not training logs are listed in `skipped`.
+ */
+export async function analyzePaths(paths: readonly string[], options: AnalyzeOptions = {}): Promise<Report> {
+  const logPaths: string[] = [];
+  const scriptPaths: string[] = [];
+  const fromFolders = new Set<string>();
+  for (const path of paths) {
+    let info;
+    try {
+      info = await stat(path);
+    } catch {
+      throw new InputError(`cannot read ${path}: no such file or folder`);
+    }
+    if (info.isDirectory()) {
+      const found = await discover(path);
+      found.logs.forEach((p) => fromFolders.add(p));
+      logPaths.push(...found.logs);
+      scriptPaths.push(...found.scripts);
+    } else if (path.endsWith('.py')) {
+      scriptPaths.push(path);
+    } else {
+      logPaths.push(path);
+    }
+  }
+  if (options.script && !scriptPaths.includes(options.script)) scriptPaths.push(options.script);
+
+  const logs: LogReport[] = [];
+  const skipped: string[] = [];
+  for (const path of logPaths) {
+    const state = await readLog(path);
+    if (state.kind === 'parsed') {
+      logs.push({ source: path, format: state.format, notes: state.notes, runs: analyzeRuns(state.runs, { ignore: options.ignore }) });
+    } else if (fromFolders.has(path)) {
+      skipped.push(path);
+    } else {
+      throw new InputError(state.reason);
+    }
+  }
+
+  const scripts: ScriptReport[] = [];
+  if (scriptPaths.length > 0) {
+    const parser = await loadPythonParser();
+    for (const file of scriptPaths) {
+      const text = await readScript(file);
+      scripts.push({ file, text, findings: analyzeCode(parser, text, file, { ignore: options.ignore }) });
+    }
+  }
+
+  if (paths.length > 0 && logs.length === 0 && scripts.length === 0) {
+    throw new InputError(`no training logs or Python scripts found in ${paths.join(', ')}`);
+  }
+  return link({ logs, scripts, skipped }, options.script);
+}
+
+async function readLog(path: string) {
+  try {
+    return await new LogFile(path).update(true);
+  } catch (error) {
+    if (error instanceof LogReadError) throw new InputError(error.message);
+    throw error;
+  }
+}
+
+/** Reads a script as UTF-8; a file that is not valid UTF-8 is refused rather than silently mangled. */
+export async function readScript(file: string): Promise<string> {
+  let bytes;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    throw new InputError(`cannot read ${file}: no such file or not readable`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new InputError(`${file} is not valid UTF-8; TrainDx reads Python source as UTF-8`);
+  }
+}
+
+function link(report: Report, explicitScript: string | undefined): Report {
+  const scripts = new Map(report.scripts.map((s) => [s.file, s]));
+  const logs = report.logs.map((log) => {
+    const file = explicitScript ?? scriptForLog(log.source, [...scripts.keys()]);
+    if (file === undefined || !scripts.has(file)) return log;
+    const runs = log.runs.map((run) => {
+      const script = scripts.get(file)!;
+      const linked = linkRunToScript({ file: log.source, findings: run.findings }, script);
+      scripts.set(file, { ...script, findings: linked.code });
+      return { ...run, findings: linked.curve };
+    });
+    return { ...log, runs };
+  });
+  return { logs, scripts: report.scripts.map((s) => scripts.get(s.file)!), skipped: report.skipped };
+}

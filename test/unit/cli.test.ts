@@ -1,0 +1,117 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ROOT } from './fixtures';
+
+/** Runs the built CLI (`npm test` builds before the unit tests). */
+function cli(...args: string[]) {
+  const result = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const LOG = 'test/fixtures/logs/seed000_gru_collapse_keras_verbose1.log';
+const SCRIPT = 'test/fixtures/code/seed000_gru_train.py';
+
+describe('traindx analyze', () => {
+  it('reports the collapse and the missing clipping, linked, in the JSON contract, exit 1', () => {
+    const { code, stdout, stderr } = cli('analyze', 'test/fixtures/workspace/gru-run', '--format', 'json');
+    assert.equal(stderr, '');
+    assert.equal(code, 1);
+    const doc = JSON.parse(stdout);
+    assert.equal(doc.version, 1);
+    assert.equal(doc.runs.length, 1);
+    const [run] = doc.runs;
+    assert.equal(run.source, 'test/fixtures/workspace/gru-run/train.log');
+    assert.equal(run.format, 'keras-progress');
+    assert.deepEqual(run.series.map((s: { name: string; split: string; points: number }) => [s.name, s.split, s.points]), [
+      ['loss', 'train', 50], ['accuracy', 'train', 50], ['val_loss', 'val', 50], ['val_accuracy', 'val', 50],
+    ]);
+    assert.deepEqual(
+      run.findings.map((f: Record<string, unknown>) => [f.id, f.severity, f.metric, f.epoch, f.step, f.line]),
+      [['collapse', 'warning', 'accuracy', 27, null, 352]],
+    );
+    assert.equal(run.findings[0].related[0].file, 'test/fixtures/workspace/gru-run/train.py');
+    assert.equal(run.findings[0].related[0].line, 69);
+
+    assert.equal(doc.code.length, 1);
+    const [finding] = doc.code[0].findings;
+    assert.deepEqual([finding.id, finding.severity, finding.line, finding.column], ['rnn-no-grad-clip', 'warning', 69, 9]);
+    assert.equal(finding.fixes[0].safe, false);
+    assert.deepEqual(finding.fixes[0].edits, [
+      { startLine: 69, startColumn: 1, endLine: 69, endColumn: 1, newText: '        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)\n' },
+    ]);
+  });
+
+  it('prints file:line findings in text, and exits 0 on a healthy run', () => {
+    const sick = cli('analyze', LOG);
+    assert.equal(sick.code, 1);
+    assert.match(sick.stdout, new RegExp(`^${LOG}:352: warning \\[collapse\\] train \`accuracy\` collapsed from 0\\.99`, 'm'));
+    assert.match(sick.stdout, /^1 problem \(1 warning\) in 1 run and 0 scripts$/m);
+    const healthy = cli('analyze', 'test/fixtures/logs/keras3_verbose1_healthy.log');
+    assert.equal(healthy.code, 0);
+    assert.match(healthy.stdout, /^no problems found in 1 run and 0 scripts$/m);
+  });
+
+  it('writes SARIF 2.1.0', () => {
+    const { code, stdout } = cli('analyze', LOG, SCRIPT, '--format', 'sarif');
+    assert.equal(code, 1);
+    const sarif = JSON.parse(stdout);
+    assert.equal(sarif.version, '2.1.0');
+    assert.deepEqual(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId).sort(), ['collapse', 'rnn-no-grad-clip']);
+  });
+
+  it('refuses bad input with one line on stderr and exit 2, never a stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'traindx-cli-'));
+    const junk = join(dir, 'junk.log');
+    writeFileSync(junk, Buffer.from([0, 1, 2, 3, 255, 254, 0, 0, 7, 8]));
+    const prose = join(dir, 'notes.log');
+    writeFileSync(prose, 'nothing to see here\n');
+    const latin1 = join(dir, 'latin1.py');
+    writeFileSync(latin1, Buffer.from('x = "caf\xe9"\n', 'latin1'));
+    for (const [args, pattern] of [
+      [['analyze', join(dir, 'missing.log')], /cannot read .*missing\.log: no such file/],
+      [['analyze', junk], /looks like binary data/],
+      [['analyze', prose], /has no training metrics/],
+      [['analyze', latin1], /is not valid UTF-8/],
+      [['analyze', LOG, '--format', 'xml'], /unknown format 'xml'/],
+      [['analyze'], /analyze needs at least one PATH/],
+      [['frobnicate'], /unknown command 'frobnicate'/],
+      [['fix', LOG], /fix works on Python files/],
+    ] as const) {
+      const { code, stderr } = cli(...args);
+      assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+      assert.match(stderr.split('\n')[0], new RegExp(`^traindx: .*${pattern.source}`));
+      assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+});
+
+describe('traindx fix', () => {
+  const fixed = readFileSync(join(ROOT, 'test/fixtures/code/seed000_gru_train.fixed.py'), 'utf8');
+
+  it('applies nothing without --unsafe (clipping changes training), and the fix with it', () => {
+    const safe = cli('fix', SCRIPT, '--stdout');
+    assert.equal(safe.stdout, readFileSync(join(ROOT, SCRIPT), 'utf8'));
+    assert.equal(safe.code, 1);
+    assert.match(safe.stderr, /0 fixes applied .* 1 problem left \(1 with unsafe fixes: add --unsafe\)/);
+    const unsafe = cli('fix', SCRIPT, '--unsafe');
+    assert.equal(unsafe.code, 0);
+    assert.equal(unsafe.stdout, fixed);
+    assert.match(unsafe.stderr, /^fixed \[rnn-no-grad-clip\] Clip gradients/m);
+  });
+
+  it('writes in place, and a second run changes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'traindx-fix-'));
+    const file = join(dir, 'train.py');
+    copyFileSync(join(ROOT, SCRIPT), file);
+    assert.equal(cli('fix', file, '--unsafe', '--write').code, 0);
+    assert.equal(readFileSync(file, 'utf8'), fixed);
+    const again = cli('fix', file, '--unsafe', '--write', '--rule', 'rnn-no-grad-clip');
+    assert.equal(again.code, 0);
+    assert.match(again.stderr, /0 fixes applied/);
+    assert.equal(readFileSync(file, 'utf8'), fixed);
+  });
+});

@@ -1,0 +1,234 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MarkerData, RunData, SeriesData } from '../../src/protocol/messages';
+import {
+  SPLIT_COLORS,
+  SPLIT_DASH,
+  baseMetric,
+  buildRunView,
+  chooseRun,
+  familyOf,
+  formatValue,
+  formatX,
+  markerPlace,
+  yRange,
+  type DatasetSpec,
+} from '../../webview/view-model';
+
+function series(name: string, y: (number | null)[], x?: number[]): SeriesData {
+  const split = name.startsWith('val_') ? 'val' : name.startsWith('test_') ? 'test' : 'train';
+  return {
+    name,
+    metric: name.replace(/^(val|test)_/, ''),
+    split,
+    x: x ?? y.map((_, i) => i + 1),
+    y,
+    line: y.map((_, i) => i + 1),
+  };
+}
+
+function runData(list: SeriesData[], markers: MarkerData[] = [], key = 'run-a'): RunData {
+  return { key, label: `${key}.log`, xLabel: 'epoch', series: list, markers };
+}
+
+function marker(id: string, metric: string, x: number, xEnd = x, line: number | null = 12): MarkerData {
+  return { id, severity: 'warning', metric, message: `${id} at ${x}`, x, xEnd, line };
+}
+
+const flat = (n: number, v = 1): number[] => Array.from({ length: n }, () => v);
+
+test('metrics group into families: loss, accuracy, lr, grad_norm, then one chart per other metric', () => {
+  const view = buildRunView(
+    runData([
+      series('hr@10', [0.1, 0.2]),
+      series('val_accuracy', [0.5, 0.6]),
+      series('lr', [0.1, 0.01]),
+      series('loss', [2, 1]),
+      series('grad_norm', [5, 4]),
+      series('val_loss', [2.1, 1.2]),
+      series('accuracy', [0.4, 0.7]),
+      series('val_hr@10', [0.1, 0.15]),
+      series('kd_loss', [0.3, 0.2]),
+      series('top5_acc', [0.8, 0.9]),
+      series('ndcg', [0.3, 0.4]),
+    ]),
+  );
+  assert.deepEqual(
+    view.charts.map((c) => [c.key, c.datasets.map((d) => d.label)]),
+    [
+      ['loss', ['loss', 'val_loss', 'kd_loss']],
+      ['accuracy', ['val_accuracy', 'accuracy', 'top5_acc']],
+      ['lr', ['lr']],
+      ['grad_norm', ['grad_norm']],
+      ['metric:hr@10', ['hr@10', 'val_hr@10']],
+      ['metric:ndcg', ['ndcg']],
+    ],
+  );
+  assert.equal(view.charts[0].title, 'Loss');
+  assert.equal(view.charts[4].title, 'hr@10');
+  assert.ok(view.charts.every((c) => c.xLabel === 'epoch'));
+});
+
+test('family names are matched on words, not on any substring', () => {
+  assert.equal(familyOf('val_acc').family, 'accuracy');
+  assert.equal(familyOf('sparse_categorical_accuracy').family, 'accuracy');
+  assert.equal(familyOf('acc@1').family, 'accuracy');
+  assert.equal(familyOf('accumulated_tokens').family, 'other');
+  assert.equal(familyOf('lr-Adam').family, 'lr');
+  assert.equal(familyOf('learning_rate').family, 'lr');
+  assert.equal(familyOf('clr_weight').family, 'other');
+  assert.equal(familyOf('gradient_norm').family, 'grad_norm');
+  assert.equal(familyOf('val_ce_loss').key, 'loss');
+  assert.equal(baseMetric('val_hr@10'), 'hr@10');
+  assert.equal(baseMetric('val_'), 'val_');
+});
+
+test('splits keep one colour and one dash everywhere: train solid, val dashed', () => {
+  const view = buildRunView(
+    runData([series('loss', [1, 2]), series('val_loss', [1, 2]), series('test_loss', [1, 2]), series('accuracy', [1, 2]), series('val_accuracy', [1, 2])]),
+  );
+  const style = (d: DatasetSpec) => [d.split, d.color, d.dash];
+  for (const chart of view.charts) {
+    for (const d of chart.datasets) assert.deepEqual(style(d), [d.split, SPLIT_COLORS[d.split], SPLIT_DASH[d.split]]);
+  }
+  assert.deepEqual(SPLIT_DASH.train, []);
+  assert.ok(SPLIT_DASH.val.length > 0);
+  assert.notEqual(SPLIT_COLORS.train, SPLIT_COLORS.val);
+  assert.match(SPLIT_COLORS.train, /^--vscode-charts-/);
+});
+
+test('a second metric on a chart gets its own colour, keeping its split’s dash', () => {
+  const [chart] = buildRunView(runData([series('loss', [1]), series('val_loss', [1]), series('kd_loss', [1]), series('val_kd_loss', [1])])).charts;
+  const [loss, valLoss, kd, valKd] = chart.datasets;
+  assert.equal(loss.color, SPLIT_COLORS.train);
+  assert.equal(valLoss.color, SPLIT_COLORS.val);
+  assert.equal(kd.color, valKd.color);
+  assert.ok(![SPLIT_COLORS.train, SPLIT_COLORS.val].includes(kd.color));
+  assert.deepEqual([kd.dash, valKd.dash], [SPLIT_DASH.train, SPLIT_DASH.val]);
+});
+
+test('points are {x, y} with NaN where the log had no finite value', () => {
+  const [chart] = buildRunView(runData([series('loss', [1, null, 3], [10, 20, 30])])).charts;
+  assert.deepEqual(chart.datasets[0].points, [
+    { x: 10, y: 1 },
+    { x: 20, y: NaN },
+    { x: 30, y: 3 },
+  ]);
+  assert.equal(chart.datasets[0].nonFinite, 1);
+  assert.deepEqual(chart.datasets[0].lines, [1, 2, 3]);
+});
+
+test('the y-range ignores a spike in a long series', () => {
+  const y = Array.from({ length: 500 }, (_, i) => 1 + 0.1 * Math.sin(i / 10));
+  y[250] = 1e6;
+  y[251] = null as unknown as number;
+  const [chart] = buildRunView(runData([series('loss', y)])).charts;
+  assert.ok(chart.y);
+  assert.ok(chart.y.max < 2, `max ${chart.y.max}`);
+  assert.ok(chart.y.min > 0.5 && chart.y.min < 0.9, `min ${chart.y.min}`);
+});
+
+test('the y-range keeps a real collapse in view', () => {
+  // seed 000: accuracy climbs to 0.99, falls to 0.51 at epoch 27, recovers to 0.73 by epoch 50.
+  const acc = Array.from({ length: 50 }, (_, i) => {
+    const e = i + 1;
+    if (e <= 25) return 0.3 + (0.69 * e) / 25;
+    if (e === 26) return 0.97;
+    if (e === 27) return 0.51;
+    return 0.51 + ((0.73 - 0.51) * (e - 27)) / 23;
+  });
+  const [chart] = buildRunView(runData([series('accuracy', acc)])).charts;
+  assert.ok(chart.y && chart.y.min < 0.3 && chart.y.max > 0.99, JSON.stringify(chart.y));
+});
+
+test('a short series keeps everything, spike included', () => {
+  const [chart] = buildRunView(runData([series('loss', [1, 1.1, 0.9, 1000, 1])])).charts;
+  assert.ok(chart.y && chart.y.max >= 1000 && chart.y.min <= 0.9, JSON.stringify(chart.y));
+});
+
+test('the y-range always shows the latest value, and pads a flat series', () => {
+  const y = [...flat(200, 1), 40];
+  const [diverging] = buildRunView(runData([series('loss', y)])).charts;
+  assert.ok(diverging.y && diverging.y.max >= 40);
+  const flatRange = yRange(buildRunView(runData([series('loss', flat(50, 0.5))])).charts[0].datasets);
+  assert.ok(flatRange && flatRange.min < 0.5 && flatRange.max > 0.5);
+  assert.equal(yRange(buildRunView(runData([series('loss', [null, null])])).charts[0].datasets), null);
+  const full = yRange(buildRunView(runData([series('loss', [...flat(100), 1e6, 1])])).charts[0].datasets, { yRange: 'full' });
+  assert.ok(full && full.max >= 1e6);
+});
+
+test('markers land on the chart of their metric, with a box when they span a window', () => {
+  const view = buildRunView(
+    runData(
+      [series('loss', [1, 2]), series('val_loss', [1, 2]), series('accuracy', [1, 2]), series('val_accuracy', [1, 2]), series('hr@10', [1, 2])],
+      [
+        marker('collapse', 'accuracy', 25, 27),
+        marker('overfitting', 'val_loss', 30),
+        marker('plateau', 'val_hr@10', 12),
+        marker('stalled', 'tokens_per_sec', 40),
+      ],
+    ),
+  );
+  const on = (key: string) => view.charts.find((c) => c.key === key)?.markers.map((m) => [m.id, m.x, m.xEnd, m.box]);
+  assert.deepEqual(on('accuracy'), [['collapse', 25, 27, true]]);
+  assert.deepEqual(on('loss'), [['overfitting', 30, 30, false]]);
+  assert.deepEqual(on('metric:hr@10'), [['plateau', 12, 12, false]]);
+  assert.deepEqual(
+    view.markers.map((m) => m.id),
+    ['collapse', 'overfitting', 'plateau', 'stalled'],
+    'every marker is listed, even without a chart',
+  );
+  const collapse = view.charts.find((c) => c.key === 'accuracy')?.markers[0];
+  assert.equal(collapse?.color, '--vscode-charts-yellow');
+  assert.equal(collapse && markerPlace(collapse, 'epoch'), 'epoch 25–27');
+  assert.equal(markerPlace(view.markers[1], 'epoch'), 'epoch 30');
+});
+
+test('charts with markers leave room at the top for their labels', () => {
+  const plain = buildRunView(runData([series('loss', [1, 2])])).charts[0].y;
+  const marked = buildRunView(runData([series('loss', [1, 2])], [marker('divergence', 'loss', 2)])).charts[0].y;
+  assert.ok(plain && marked && marked.min === plain.min && marked.max > plain.max);
+});
+
+test('long gap-free charts may be decimated; charts with gaps never are', () => {
+  const long = Array.from({ length: 3000 }, (_, i) => 1 / (i + 1));
+  const withGap = [...long];
+  withGap[10] = null as unknown as number;
+  const view = buildRunView(runData([series('loss', long), series('accuracy', withGap), series('lr', [0.1, 0.1])]));
+  assert.deepEqual(
+    view.charts.map((c) => [c.key, c.decimate]),
+    [
+      ['loss', true],
+      ['accuracy', false],
+      ['lr', false],
+    ],
+  );
+  assert.equal(view.charts[0].datasets[0].pointRadius, 0);
+  assert.ok(view.charts[2].datasets[0].pointRadius > 0);
+});
+
+test('run choice: the host’s new selection, else the user’s, else the first run', () => {
+  const runs = [runData([], [], 'a'), runData([], [], 'b'), runData([], [], 'c')];
+  assert.equal(chooseRun(runs, null, { selectedKey: null, hostSelected: null })?.key, 'a');
+  assert.equal(chooseRun(runs, 'b', { selectedKey: null, hostSelected: null })?.key, 'b');
+  assert.equal(chooseRun(runs, 'b', { selectedKey: 'c', hostSelected: 'b' })?.key, 'c', 'the user’s choice survives updates');
+  assert.equal(chooseRun(runs, 'a', { selectedKey: 'c', hostSelected: 'b' })?.key, 'a', 'the host moved the selection');
+  assert.equal(chooseRun(runs, 'b', { selectedKey: 'gone', hostSelected: 'b' })?.key, 'b');
+  assert.equal(chooseRun([], 'b', { selectedKey: null, hostSelected: null }), undefined);
+});
+
+test('values are formatted short', () => {
+  assert.equal(formatValue(0.123456), '0.1235');
+  assert.equal(formatValue(27), '27');
+  assert.equal(formatValue(0.00001234), '1.23e-5');
+  assert.equal(formatValue(0.0009), '9e-4');
+  assert.equal(formatValue(NaN), 'NaN');
+  assert.equal(formatX(200_001), '200001');
+  assert.equal(formatX(26.5), '26.5');
+  assert.equal(formatX(1 / 3), '0.33');
+});
+
+test('an empty run has no charts', () => {
+  const view = buildRunView(runData([series('loss', [])]));
+  assert.deepEqual(view.charts, []);
+});
