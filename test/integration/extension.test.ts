@@ -1,0 +1,129 @@
+// The walking skeleton end to end in a real VS Code: the seed-000 log and script in one folder give a
+// `collapse` problem on the log line and an `rnn-no-grad-clip` problem on `optimizer.step()`, linked both
+// ways; the quick fix applies exactly; the curve panel opens beside the editor with the run's curves.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { TrainDxApi } from '../../src/extension/extension';
+
+const EXTENSION_ID = 'traindx.traindx';
+const FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures');
+
+function folder(): vscode.Uri {
+  return vscode.workspace.workspaceFolders![0].uri;
+}
+
+const logUri = () => vscode.Uri.joinPath(folder(), 'gru-run', 'train.log');
+const scriptUri = () => vscode.Uri.joinPath(folder(), 'gru-run', 'train.py');
+
+function codeOf(diagnostic: vscode.Diagnostic): string | undefined {
+  const code = diagnostic.code;
+  return typeof code === 'object' && code !== null ? String(code.value) : code === undefined ? undefined : String(code);
+}
+
+/** Resolves with the diagnostics of `uri` once `accept` holds, waiting on change events (never sleeping). */
+function diagnosticsWhen(uri: vscode.Uri, accept: (diagnostics: vscode.Diagnostic[]) => boolean, timeoutMs = 20_000): Promise<vscode.Diagnostic[]> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const current = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'TrainDx');
+      if (!accept(current)) return false;
+      subscription.dispose();
+      clearTimeout(timer);
+      resolve(current);
+      return true;
+    };
+    const subscription = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (e.uris.some((u) => u.toString() === uri.toString())) check();
+    });
+    const timer = setTimeout(() => {
+      subscription.dispose();
+      const got = vscode.languages.getDiagnostics(uri).map((d) => `${codeOf(d)}@${d.range.start.line}`);
+      reject(new Error(`timed out waiting for diagnostics on ${uri.path}; have [${got.join(', ')}]`));
+    }, timeoutMs);
+    check();
+  });
+}
+
+const withCode = (id: string) => (diagnostics: vscode.Diagnostic[]) => diagnostics.some((d) => codeOf(d) === id);
+
+describe('TrainDx on the seed-000 GRU run', () => {
+  let api: TrainDxApi;
+
+  before(async () => {
+    const extension = vscode.extensions.getExtension<TrainDxApi>(EXTENSION_ID);
+    assert.ok(extension, 'extension not installed');
+    api = await extension.activate();
+    await api.ready;
+  });
+
+  it('puts the collapse on the log line where it shows, linked to optimizer.step()', async () => {
+    const diagnostics = await diagnosticsWhen(logUri(), withCode('collapse'));
+    const collapse = diagnostics.find((d) => codeOf(d) === 'collapse')!;
+    assert.equal(collapse.severity, vscode.DiagnosticSeverity.Warning);
+    // Editor line 352 (0-based 351) holds epoch 27's final progress state.
+    assert.equal(collapse.range.start.line, 351);
+    const document = await vscode.workspace.openTextDocument(logUri());
+    assert.match(document.lineAt(351).text, /^98\/98 .* accuracy: 0\.5094 /);
+    assert.match(collapse.message, /^train `accuracy` collapsed from 0\.99 \(epoch 24\) to 0\.51 at epoch 27/);
+    const related = collapse.relatedInformation ?? [];
+    assert.equal(related.length, 1);
+    assert.equal(related[0].location.uri.fsPath, scriptUri().fsPath);
+    const script = readFileSync(scriptUri().fsPath, 'utf8').split('\n');
+    assert.equal(script[related[0].location.range.start.line].trim(), 'optimizer.step()');
+    assert.match(related[0].message, /rnn-no-grad-clip/);
+  });
+
+  it('puts rnn-no-grad-clip on optimizer.step(), linked back to the log line', async () => {
+    const document = await vscode.workspace.openTextDocument(scriptUri());
+    await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    const diagnostics = await diagnosticsWhen(scriptUri(), withCode('rnn-no-grad-clip'));
+    const finding = diagnostics.find((d) => codeOf(d) === 'rnn-no-grad-clip')!;
+    assert.equal(document.getText(finding.range), 'optimizer.step()');
+    assert.equal(finding.severity, vscode.DiagnosticSeverity.Warning);
+    const target = (finding.code as { target: vscode.Uri }).target;
+    assert.match(target.path, /dist\/docs\/rules\/rnn-no-grad-clip\.md$/);
+    const toLog = (finding.relatedInformation ?? []).filter((r) => r.location.uri.fsPath === logUri().fsPath);
+    assert.deepEqual(toLog.map((r) => r.location.range.start.line), [351]);
+  });
+
+  it('offers the clipping fix under the light bulb, not preferred, and applies it exactly', async () => {
+    const document = await vscode.workspace.openTextDocument(scriptUri());
+    const [finding] = (await diagnosticsWhen(scriptUri(), withCode('rnn-no-grad-clip'))).filter((d) => codeOf(d) === 'rnn-no-grad-clip');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, finding.range);
+    const fix = actions.find((a) => a.title.startsWith('Clip gradients'));
+    assert.ok(fix, `no clipping fix among: ${actions.map((a) => a.title).join(' | ')}`);
+    assert.equal(fix.kind?.value, vscode.CodeActionKind.QuickFix.value);
+    assert.ok(!fix.isPreferred, 'a fix that changes training must not be preferred');
+    assert.ok(fix.edit);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.equal(document.getText(), readFileSync(join(FIXTURES, 'code', 'seed000_gru_train.fixed.py'), 'utf8'));
+    // Re-analysis after the edit: the problem is gone.
+    await diagnosticsWhen(scriptUri(), (d) => !withCode('rnn-no-grad-clip')(d));
+    // Put the script back for the browser-level checks that follow the suite.
+    await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await diagnosticsWhen(scriptUri(), withCode('rnn-no-grad-clip'));
+  });
+
+  it('opens the curve panel beside the editor with the run, its curves and the collapse marker', async () => {
+    // Show the script at the problem, as a user arriving from the Problems view would see it.
+    const document = await vscode.workspace.openTextDocument(scriptUri());
+    const [finding] = (await diagnosticsWhen(scriptUri(), withCode('rnn-no-grad-clip'))).filter((d) => codeOf(d) === 'rnn-no-grad-clip');
+    const editor = await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, selection: finding.range });
+    editor.revealRange(finding.range, vscode.TextEditorRevealType.InCenter);
+    await vscode.commands.executeCommand('traindx.showCurves');
+    const panel = api.currentPanel();
+    assert.ok(panel, 'no panel after TrainDx: Show Training Curves');
+    await panel.isReady;
+    const snapshot = panel.lastMessage;
+    assert.ok(snapshot && snapshot.type === 'snapshot', `expected a snapshot, got ${snapshot?.type}`);
+    const run = snapshot.runs.find((r) => r.label.endsWith('train.log'));
+    assert.ok(run, `runs: ${snapshot.runs.map((r) => r.label).join(', ')}`);
+    assert.deepEqual(run.series.map((s) => s.name).sort(), ['accuracy', 'loss', 'val_accuracy', 'val_loss']);
+    assert.equal(run.series.find((s) => s.name === 'accuracy')!.x.length, 50);
+    // The marker shades the fall: from the best epoch before it (24) to the bottom (27).
+    assert.deepEqual(run.markers.map((m) => [m.id, m.x, m.xEnd]), [['collapse', 24, 27]]);
+    assert.equal(panel.viewColumn, vscode.ViewColumn.Two);
+  });
+});
