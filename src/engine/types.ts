@@ -9,7 +9,7 @@ export type Severity = (typeof SEVERITIES)[number];
 export const SPLITS = ['train', 'val', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
 
-/** One metric over time, stored column-wise. `epoch`/`step` are NaN where the log does not say. */
+/** One metric over time, stored column-wise (36 bytes a point). `epoch`/`step`/`wallTime` are NaN where the log does not say. */
 export interface Series {
   /** Canonical name with split prefix: `loss`, `val_accuracy`, `lr`. */
   readonly name: string;
@@ -18,6 +18,8 @@ export interface Series {
   readonly split: Split;
   readonly epoch: Float64Array;
   readonly step: Float64Array;
+  /** Wall-clock time of the point in seconds since the Unix epoch, NaN where the log does not say. */
+  readonly wallTime: Float64Array;
   readonly value: Float64Array;
   /** 1-based line (or record) number in the source where the point was read. */
   readonly line: Uint32Array;

@@ -1,5 +1,5 @@
 import { open, stat } from 'node:fs/promises';
-import { looksBinary, sniffFormat, SNIFF_LENGTH, type LogParser } from '../engine/logs';
+import { sniff, SNIFF_LENGTH, type LogFormat, type LogParser } from '../engine/logs';
 import type { Run } from '../engine/types';
 
 /** Bytes read per chunk: big enough to be fast, small enough to yield to the event loop often. */
@@ -17,10 +17,13 @@ export type LogState =
  */
 export class LogFile {
   private parser: LogParser | undefined;
+  private format: LogFormat | undefined;
   private decoder = new TextDecoder('utf-8');
   private offset = 0;
   private inode = -1;
-  private head = '';
+  /** The first bytes, kept until there are enough to tell the format. */
+  private head: Uint8Array[] = [];
+  private headLength = 0;
   private state: LogState = { kind: 'pending', reason: 'not read yet' };
 
   constructor(readonly path: string, private readonly source: string = path) {}
@@ -58,15 +61,16 @@ export class LogFile {
         const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK_BYTES, info.size - this.offset), this.offset);
         if (bytesRead === 0) break;
         this.offset += bytesRead;
-        this.accept(this.decoder.decode(buffer.subarray(0, bytesRead), { stream: true }));
+        // The buffer is reused for the next read: parsers and the head get their own copy.
+        this.accept(buffer.slice(0, bytesRead));
         if (this.state.kind === 'unrecognised') return this.state;
       }
     } finally {
       await handle.close();
     }
     if (final) {
-      this.accept(this.decoder.decode());
       if (!this.parser) this.choose(true);
+      if (this.parser && !this.format?.binary) this.parser.feed(this.decoder.decode());
       this.parser?.finish();
     }
     this.refresh();
@@ -75,38 +79,44 @@ export class LogFile {
 
   private restart(inode: number): void {
     this.parser = undefined;
+    this.format = undefined;
     this.decoder = new TextDecoder('utf-8');
     this.offset = 0;
     this.inode = inode;
-    this.head = '';
+    this.head = [];
+    this.headLength = 0;
     this.state = { kind: 'pending', reason: 'not read yet' };
   }
 
-  private accept(text: string): void {
+  private accept(bytes: Uint8Array): void {
     if (this.parser) {
-      this.parser.feed(text);
+      this.feed(bytes);
       return;
     }
-    this.head += text;
-    if (this.head.length >= SNIFF_LENGTH) this.choose(true);
+    this.head.push(bytes);
+    this.headLength += bytes.length;
+    if (this.headLength >= SNIFF_LENGTH) this.choose(true);
+  }
+
+  private feed(bytes: Uint8Array): void {
+    this.parser!.feed(this.format!.binary ? bytes : this.decoder.decode(bytes, { stream: true }));
   }
 
   /** Picks the parser from the first bytes; `sure` when no more bytes will change the answer. */
   private choose(sure: boolean): void {
-    if (looksBinary(this.head)) {
-      this.state = { kind: 'unrecognised', reason: `${this.source} looks like binary data, not a text log` };
-      return;
-    }
-    const format = sniffFormat(this.head.slice(0, SNIFF_LENGTH), this.source);
-    if (!format) {
+    const head = Buffer.concat(this.head);
+    const sniffed = sniff(head, this.source);
+    if (!sniffed.ok) {
       this.state = sure
-        ? { kind: 'unrecognised', reason: `${this.source} has no training metrics in a format TrainDx reads` }
+        ? { kind: 'unrecognised', reason: `${this.source} ${sniffed.reason}` }
         : { kind: 'pending', reason: 'waiting for the log to show its format' };
       return;
     }
-    this.parser = format.create(this.source);
-    this.parser.feed(this.head);
-    this.head = '';
+    this.format = sniffed.format;
+    this.parser = sniffed.format.create(this.source);
+    this.head = [];
+    this.headLength = 0;
+    this.feed(head);
   }
 
   private refresh(): void {

@@ -22,6 +22,7 @@ function series({ name, values, epoch, step, line }: SeriesInit): Series {
     split,
     epoch: fill(epoch),
     step: fill(step),
+    wallTime: fill(undefined),
     value: Float64Array.from(values),
     line: line ? Uint32Array.from(line) : Uint32Array.from({ length: n }, (_, i) => i + 1),
     length: n,

@@ -7,12 +7,25 @@ export type { LogFormat, LogParser } from './parser';
 /** Every format we read, most specific first. */
 export const LOG_FORMATS: readonly LogFormat[] = [kerasProgress];
 
-/** How many characters of a file's start `sniffFormat` needs to see. */
+/** How many bytes of a file's start sniffing needs to see. */
 export const SNIFF_LENGTH = 64 * 1024;
 
-/** Picks the format of a log from its first {@link SNIFF_LENGTH} characters, or undefined when none fits. */
-export function sniffFormat(head: string, fileName: string): LogFormat | undefined {
-  return LOG_FORMATS.find((format) => format.sniff(head, fileName));
+export type Sniffed =
+  | { readonly ok: true; readonly format: LogFormat }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Picks the format of a log from its first {@link SNIFF_LENGTH} bytes: binary formats by their bytes,
+ * then, unless the bytes look like binary junk, text formats by the decoded text.
+ */
+export function sniff(bytes: Uint8Array, fileName: string): Sniffed {
+  const prefix = bytes.subarray(0, SNIFF_LENGTH);
+  const head = new TextDecoder('utf-8').decode(prefix);
+  const binary = LOG_FORMATS.find((f) => f.binary && f.sniff(head, fileName, prefix));
+  if (binary) return { ok: true, format: binary };
+  if (looksBinary(head)) return { ok: false, reason: 'looks like binary data, not a text log' };
+  const text = LOG_FORMATS.find((f) => !f.binary && f.sniff(head, fileName, prefix));
+  return text ? { ok: true, format: text } : { ok: false, reason: 'has no training metrics in a format TrainDx reads' };
 }
 
 /** Whether decoded text looks like binary data rather than a log (NULs, many control characters). */
@@ -32,14 +45,13 @@ export type ParseResult =
   | { readonly ok: true; readonly format: string; readonly runs: Run[]; readonly notes: string[] }
   | { readonly ok: false; readonly reason: string };
 
-/** Parses a whole log held in memory. For growing or huge files, feed a {@link LogParser} instead. */
-export function parseLog(text: string, source: string): ParseResult {
-  const head = text.slice(0, SNIFF_LENGTH);
-  if (looksBinary(head)) return { ok: false, reason: 'looks like binary data, not a text log' };
-  const format = sniffFormat(head, source);
-  if (!format) return { ok: false, reason: 'no training metrics in a format TrainDx reads' };
-  const parser: LogParser = format.create(source);
-  parser.feed(text);
+/** Parses a whole log held in memory. For growing or huge files, `LogFile` feeds a {@link LogParser} instead. */
+export function parseLog(input: string | Uint8Array, source: string): ParseResult {
+  const bytes = typeof input === 'string' ? new TextEncoder().encode(input.slice(0, SNIFF_LENGTH)) : input;
+  const sniffed = sniff(bytes, source);
+  if (!sniffed.ok) return sniffed;
+  const parser: LogParser = sniffed.format.create(source);
+  parser.feed(sniffed.format.binary || typeof input === 'string' ? input : new TextDecoder('utf-8').decode(input));
   parser.finish();
-  return { ok: true, format: format.id, runs: parser.runs(), notes: parser.notes() };
+  return { ok: true, format: sniffed.format.id, runs: parser.runs(), notes: parser.notes() };
 }

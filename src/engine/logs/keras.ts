@@ -40,7 +40,8 @@ class KerasProgressParser implements LogParser {
     this.splitter = new LineSplitter((line, n) => this.line(line, n));
   }
 
-  feed(chunk: string): void {
+  feed(chunk: string | Uint8Array): void {
+    if (typeof chunk !== 'string') throw new TypeError('keras-progress is a text format');
     this.splitter.feed(chunk);
   }
 

@@ -7,7 +7,8 @@ import type { Run } from '../types';
  */
 export interface LogParser {
   readonly format: string;
-  feed(chunk: string): void;
+  /** Text formats get decoded text; binary formats (`LogFormat.binary`) get the raw bytes. */
+  feed(chunk: string | Uint8Array): void;
   /** Ends the input: a last line without a newline is parsed. */
   finish(): void;
   runs(): Run[];
@@ -18,7 +19,12 @@ export interface LogParser {
 /** A format family: a cheap sniff over the first bytes, and a parser factory. */
 export interface LogFormat {
   readonly id: string;
-  /** Returns true when `head` (the first few KB of the file, decoded) looks like this format. */
-  sniff(head: string, fileName: string): boolean;
+  /** A binary format is fed raw bytes and is sniffed before the binary-junk check. */
+  readonly binary?: boolean;
+  /**
+   * Returns true when the file looks like this format: `head` is the first {@link SNIFF_LENGTH}
+   * characters decoded as UTF-8, `bytes` the same prefix undecoded, `fileName` the path as given.
+   */
+  sniff(head: string, fileName: string, bytes: Uint8Array): boolean;
   create(source: string): LogParser;
 }

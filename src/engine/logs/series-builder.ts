@@ -9,10 +9,11 @@ function grow<T extends Float64Array | Uint32Array>(array: T, make: (n: number) 
   return next;
 }
 
-/** A growable column store for one series: 28 bytes per point at full capacity (epoch, step, value, line). */
+/** A growable column store for one series: 36 bytes per point at full capacity (epoch, step, wall time, value, line). */
 export class SeriesBuilder {
   private epochs = new Float64Array(INITIAL_CAPACITY);
   private steps = new Float64Array(INITIAL_CAPACITY);
+  private times = new Float64Array(INITIAL_CAPACITY);
   private values = new Float64Array(INITIAL_CAPACITY);
   private lines = new Uint32Array(INITIAL_CAPACITY);
   private count = 0;
@@ -23,16 +24,18 @@ export class SeriesBuilder {
     return this.count;
   }
 
-  push(epoch: number, step: number, value: number, line: number): void {
+  push(epoch: number, step: number, value: number, line: number, wallTime = NaN): void {
     if (this.count === this.values.length) {
       this.epochs = grow(this.epochs, (n) => new Float64Array(n));
       this.steps = grow(this.steps, (n) => new Float64Array(n));
+      this.times = grow(this.times, (n) => new Float64Array(n));
       this.values = grow(this.values, (n) => new Float64Array(n));
       this.lines = grow(this.lines, (n) => new Uint32Array(n));
     }
     const i = this.count++;
     this.epochs[i] = epoch;
     this.steps[i] = step;
+    this.times[i] = wallTime;
     this.values[i] = value;
     this.lines[i] = line;
   }
@@ -46,6 +49,7 @@ export class SeriesBuilder {
       split: this.split,
       epoch: this.epochs.slice(0, n),
       step: this.steps.slice(0, n),
+      wallTime: this.times.slice(0, n),
       value: this.values.slice(0, n),
       line: this.lines.slice(0, n),
       length: n,
@@ -65,15 +69,15 @@ export class RunBuilder {
     return true;
   }
 
-  /** Records a value under its raw log name; the name is canonicalised. */
-  add(rawName: string, epoch: number, step: number, value: number, line: number): void {
+  /** Records a value under its raw log name; the name is canonicalised. `wallTime` is Unix seconds. */
+  add(rawName: string, epoch: number, step: number, value: number, line: number, wallTime = NaN): void {
     const { name, metric, split } = canonicalMetric(rawName);
     let series = this.byName.get(name);
     if (!series) {
       series = new SeriesBuilder(name, metric, split);
       this.byName.set(name, series);
     }
-    series.push(epoch, step, value, line);
+    series.push(epoch, step, value, line, wallTime);
   }
 
   snapshot(notes: readonly string[]): Run {
