@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DEFAULT_LOG_EXCLUDE, DEFAULT_LOG_INCLUDE } from '../../src/node/settings';
+import { ACTIVATION_GLOBS, DEFAULT_LOG_EXCLUDE, DEFAULT_LOG_INCLUDE } from '../../src/node/settings';
 import { ROOT } from './fixtures';
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -14,9 +14,11 @@ describe('package.json', () => {
     assert.deepEqual(props['traindx.logs.exclude'].default, DEFAULT_LOG_EXCLUDE);
   });
 
-  it('activates narrowly: on log patterns, Python and the panel, never on *', () => {
+  it('activates narrowly: on training artefacts, Python and the panel, never on *', () => {
     assert.ok(!manifest.activationEvents.includes('*'));
-    for (const glob of DEFAULT_LOG_INCLUDE) assert.ok(manifest.activationEvents.includes(`workspaceContains:${glob}`));
+    const workspaceContains = manifest.activationEvents.filter((e: string) => e.startsWith('workspaceContains:'));
+    assert.deepEqual(workspaceContains, ACTIVATION_GLOBS.map((g) => `workspaceContains:${g}`));
+    assert.ok(!ACTIVATION_GLOBS.includes('**/*.csv'), 'any CSV file is too broad a reason to activate');
     assert.ok(manifest.activationEvents.includes('onLanguage:python'));
     assert.ok(manifest.activationEvents.includes('onWebviewPanel:traindx.curves'));
   });
