@@ -26,7 +26,7 @@ const builds = [
 ];
 
 if (withTests) {
-  rmSync(join(root, 'out'), { recursive: true, force: true });
+  for (const dir of ['out/unit', 'out/integration']) rmSync(join(root, dir), { recursive: true, force: true });
   const unit = readdirSync(join(root, 'test/unit')).filter((f) => f.endsWith('.test.ts')).map((f) => `test/unit/${f}`);
   builds.push(
     esbuild.build({ ...common, sourcemap: true, entryPoints: unit, outdir: 'out/unit',

@@ -4,6 +4,7 @@ import { loadPythonParser } from '../node/grammar';
 import { FixProvider } from './code-actions';
 import { Config } from './config';
 import { CurvePanel, registerCurvePanelSerializer } from './panel';
+import { TrainingStatus } from './status';
 import { TrainingWorkspace } from './training-workspace';
 
 /** Re-analysis of a Python document waits for a pause in typing. */
@@ -96,11 +97,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
     await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(position, position) });
   };
   registerCurvePanelSerializer(context, runSource, reveal);
-  context.subscriptions.push(workspace.onDidChange(() => CurvePanel.current?.update()));
+  const status = new TrainingStatus(workspace);
+  context.subscriptions.push(
+    status,
+    workspace.onDidChange(() => {
+      CurvePanel.current?.update();
+      status.refresh();
+    }),
+  );
 
   context.subscriptions.push(
     vscode.commands.registerCommand('traindx.showCurves', () => {
-      CurvePanel.show(context, runSource, reveal);
+      const active = vscode.window.activeTextEditor?.document.uri;
+      const panel = CurvePanel.show(context, runSource, reveal);
+      const key = active && workspace.latestRunKey(active);
+      if (key) panel.select(key);
+    }),
+    // The panel follows the log the user is looking at.
+    vscode.window.onDidChangeActiveTextEditor((editor) => {
+      const key = editor && workspace.latestRunKey(editor.document.uri);
+      if (key) CurvePanel.current?.select(key);
     }),
     vscode.commands.registerCommand('traindx.analyzeWorkspace', async () => {
       await scan();

@@ -19,6 +19,8 @@ interface LogEntry {
   readonly file: LogFile;
   state: LogState;
   runs: RunAnalysis[];
+  /** When the log last gained data (Date.now()), 0 before. */
+  updatedAt: number;
 }
 
 interface ScriptEntry {
@@ -71,11 +73,14 @@ export class TrainingWorkspace implements vscode.Disposable {
     const path = uri.fsPath;
     let entry = this.logs.get(path);
     if (!entry) {
-      entry = { uri, file: new LogFile(path, vscode.workspace.asRelativePath(uri)), state: { kind: 'pending', reason: '' }, runs: [] };
+      entry = { uri, file: new LogFile(path, vscode.workspace.asRelativePath(uri)), state: { kind: 'pending', reason: '' }, runs: [], updatedAt: 0 };
       this.logs.set(path, entry);
     }
     try {
-      entry.state = await entry.file.update();
+      const state = await entry.file.update();
+      if (state === entry.state) return; // nothing new
+      entry.state = state;
+      entry.updatedAt = Date.now();
     } catch (error) {
       if (!(error instanceof LogReadError)) throw error;
       this.removeLog(uri);
@@ -142,6 +147,13 @@ export class TrainingWorkspace implements vscode.Disposable {
     return out;
   }
 
+  /** The key of the latest run read from a log (its last segment), if the log holds runs. */
+  latestRunKey(uri: vscode.Uri): string | undefined {
+    const entry = this.logs.get(uri.fsPath);
+    const last = entry?.runs.at(-1);
+    return entry && last ? `${entry.uri.toString()}#${last.run.segment}` : undefined;
+  }
+
   /** The log a run key belongs to. */
   logUriOf(key: string): vscode.Uri | undefined {
     const uri = key.slice(0, key.lastIndexOf('#'));
@@ -151,6 +163,15 @@ export class TrainingWorkspace implements vscode.Disposable {
   /** Logs that parsed as training runs. */
   knownLogs(): vscode.Uri[] {
     return [...this.logs.values()].filter((e) => e.state.kind === 'parsed').map((e) => e.uri);
+  }
+
+  /** The log that most recently gained data, with its latest run, for the status bar. */
+  latest(): { uri: vscode.Uri; run: RunAnalysis; updatedAt: number } | undefined {
+    let best: LogEntry | undefined;
+    for (const entry of this.logs.values()) {
+      if (entry.runs.length > 0 && (!best || entry.updatedAt > best.updatedAt)) best = entry;
+    }
+    return best && { uri: best.uri, run: best.runs.at(-1)!, updatedAt: best.updatedAt };
   }
 
   summary(): { runs: number; scripts: number; problems: number } {
