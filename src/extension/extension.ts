@@ -72,7 +72,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
     logs, scripts,
     logs.onDidCreate(refreshSoon),
     logs.onDidChange(refreshSoon),
-    logs.onDidDelete((uri) => workspace.removeLog(uri)),
+    // A deleted folder raises one event for the folder, none for the files in it.
+    logs.onDidDelete((uri) => workspace.deleted(uri)),
     scripts.onDidChange((uri) => void workspace.scriptChangedOnDisk(uri)),
     { dispose: () => pending.forEach(clearTimeout) },
   );
@@ -98,6 +99,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
   };
   registerCurvePanelSerializer(context, runSource, reveal);
   const status = new TrainingStatus(workspace);
+  // A run that stops writing raises no file event: look for silence now and then.
+  const liveCheck = setInterval(() => workspace.checkLive(), 60_000);
+  context.subscriptions.push({ dispose: () => clearInterval(liveCheck) });
   context.subscriptions.push(
     status,
     workspace.onDidChange(() => {

@@ -1,9 +1,10 @@
 import { readdir } from 'node:fs/promises';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, sep } from 'node:path';
 import * as vscode from 'vscode';
 import { analyzeRuns, type RunAnalysis } from '../engine/analyze-log';
 import { analyzeCode } from '../engine/code';
 import type { PythonParser } from '../engine/code/python';
+import { detectStalled } from '../engine/curves/stalled';
 import { linkRunToScript, scriptForLog } from '../engine/link/link';
 import { LineIndex, type Position } from '../engine/text';
 import type { CodeFinding, CurveFinding } from '../engine/types';
@@ -21,6 +22,9 @@ interface LogEntry {
   runs: RunAnalysis[];
   /** When the log last gained data (Date.now()), 0 before. */
   updatedAt: number;
+  /** Times (Date.now()) at which the log was seen to gain points after the first read: its live rhythm. */
+  readonly arrivals: number[];
+  points: number;
 }
 
 interface ScriptEntry {
@@ -73,7 +77,7 @@ export class TrainingWorkspace implements vscode.Disposable {
     const path = uri.fsPath;
     let entry = this.logs.get(path);
     if (!entry) {
-      entry = { uri, file: new LogFile(path, vscode.workspace.asRelativePath(uri)), state: { kind: 'pending', reason: '' }, runs: [], updatedAt: 0 };
+      entry = { uri, file: new LogFile(path, vscode.workspace.asRelativePath(uri)), state: { kind: 'pending', reason: '' }, runs: [], updatedAt: 0, arrivals: [], points: -1 };
       this.logs.set(path, entry);
     }
     try {
@@ -90,15 +94,37 @@ export class TrainingWorkspace implements vscode.Disposable {
       entry.runs = [];
     } else {
       entry.runs = analyzeRuns(entry.state.runs, { ignore: this.config.ignoredRules });
+      const points = entry.state.runs.reduce((n, r) => n + r.series.reduce((m, s) => m + s.length, 0), 0);
+      if (entry.points >= 0 && points > entry.points) entry.arrivals.push(entry.updatedAt);
+      else if (points < entry.points) entry.arrivals.length = 0; // truncated or rotated: a new rhythm
+      entry.points = points;
       await this.loadScriptsBeside(path);
     }
     this.schedulePublish();
+  }
+
+  /** Re-checks live runs for silence (`stalled`); call it now and then. */
+  checkLive(): void {
+    if ([...this.logs.values()].some((e) => e.arrivals.length > 0)) this.schedulePublish();
   }
 
   removeLog(uri: vscode.Uri): void {
     if (this.logs.delete(uri.fsPath)) {
       this.diagnostics.delete(uri);
       this.schedulePublish();
+    }
+  }
+
+  /** A file or folder was deleted: forget every log and script at or below it. */
+  deleted(uri: vscode.Uri): void {
+    const gone = (path: string) => path === uri.fsPath || path.startsWith(uri.fsPath + sep);
+    for (const entry of [...this.logs.values()]) if (gone(entry.uri.fsPath)) this.removeLog(entry.uri);
+    for (const script of [...this.scripts.values()]) {
+      if (gone(script.uri.fsPath) && !vscode.workspace.textDocuments.some((d) => d.uri.fsPath === script.uri.fsPath)) {
+        this.scripts.delete(script.uri.fsPath);
+        this.diagnostics.delete(script.uri);
+        this.schedulePublish();
+      }
     }
   }
 
@@ -262,6 +288,9 @@ export class TrainingWorkspace implements vscode.Disposable {
         code.set(scriptPath, linked.code);
         return linked.curve;
       });
+      const last = entry.runs.at(-1);
+      const stalled = last && !this.config.ignoredRules.includes('stalled') ? detectStalled(last.run, entry.arrivals, Date.now()) : undefined;
+      if (stalled) curves[curves.length - 1] = [...curves[curves.length - 1], stalled];
       this.linkedCurves.set(path, curves);
       this.diagnostics.set(entry.uri, curves.flat().flatMap((f) => this.factory.fromCurve(f) ?? []));
     }

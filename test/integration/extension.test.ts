@@ -3,6 +3,7 @@
 // ways; the quick fix applies exactly; the curve panel opens beside the editor with the run's curves.
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainDxApi } from '../../src/extension/extension';
@@ -43,6 +44,15 @@ function diagnosticsWhen(uri: vscode.Uri, accept: (diagnostics: vscode.Diagnosti
     }, timeoutMs);
     check();
   });
+}
+
+/** Polls a condition that has no event (the extension's own state), with a deadline. */
+async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 const withCode = (id: string) => (diagnostics: vscode.Diagnostic[]) => diagnostics.some((d) => codeOf(d) === id);
@@ -104,6 +114,25 @@ describe('TrainDx on the seed-000 GRU run', () => {
     await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
     await vscode.commands.executeCommand('workbench.action.files.revert');
     await diagnosticsWhen(scriptUri(), withCode('rnn-no-grad-clip'));
+  });
+
+  it('follows a log while the run writes it: the collapse appears when its epoch is written', async () => {
+    const log = readFileSync(logUri().fsPath, 'utf8');
+    const cut = log.indexOf('Epoch 27/50');
+    const live = vscode.Uri.joinPath(folder(), 'live-run', 'live.log');
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(folder(), 'live-run'));
+    await vscode.workspace.fs.writeFile(live, Buffer.from(log.slice(0, cut)));
+    // Epochs 1-26 are healthy: the log is read (the run appears) but no problem is reported.
+    await until(() => api.workspace.latestRunKey(live) !== undefined, 'the live log to be read');
+    assert.deepEqual(vscode.languages.getDiagnostics(live), []);
+    // The run goes on: epochs 27-50 are appended to the same file.
+    const appended = diagnosticsWhen(live, withCode('collapse'));
+    await appendFile(live.fsPath, log.slice(cut));
+    const [collapse] = await appended;
+    assert.equal(collapse.range.start.line, 351);
+    assert.match(collapse.message, /collapsed from 0\.99 \(epoch 24\) to 0\.51 at epoch 27/);
+    await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder(), 'live-run'), { recursive: true });
+    await diagnosticsWhen(live, (d) => d.length === 0);
   });
 
   it('opens the curve panel beside the editor with the run, its curves and the collapse marker', async () => {
