@@ -93,7 +93,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
   const runSource = () => workspace.runData();
   const reveal = async (key: string, line: number) => {
     const uri = workspace.logUriOf(key);
-    if (!uri) return;
+    // Folder runs (TensorBoard, MLflow) have no line to show.
+    if (!uri || (await vscode.workspace.fs.stat(uri)).type !== vscode.FileType.File) return;
     const position = new vscode.Position(Math.max(0, line - 1), 0);
     await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(position, position) });
   };

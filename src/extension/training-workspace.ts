@@ -7,9 +7,10 @@ import type { PythonParser } from '../engine/code/python';
 import { detectStalled } from '../engine/curves/stalled';
 import { linkRunToScript, scriptForLog } from '../engine/link/link';
 import { LineIndex, type Position } from '../engine/text';
-import type { CodeFinding, CurveFinding } from '../engine/types';
+import type { CodeFinding, CurveFinding, Run } from '../engine/types';
 import type { RunData } from '../protocol/messages';
 import { LogFile, LogReadError, type LogState } from '../node/log-file';
+import { isEventFile, mlflowRunFolderOf, RunFolders } from '../node/run-folders';
 import { readScript } from '../node/workspace-analysis';
 import type { Config } from './config';
 import { DiagnosticFactory } from './diagnostics';
@@ -17,7 +18,10 @@ import { toRunData } from './run-data';
 
 interface LogEntry {
   readonly uri: vscode.Uri;
-  readonly file: LogFile;
+  /** The incremental reader of a single-file log; undefined for folder runs (TensorBoard, MLflow). */
+  readonly file?: LogFile;
+  /** A display name for folder runs (the MLflow run name). */
+  label?: string;
   state: LogState;
   runs: RunAnalysis[];
   /** When the log last gained data (Date.now()), 0 before. */
@@ -51,6 +55,7 @@ export class TrainingWorkspace implements vscode.Disposable {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('traindx');
   private readonly factory: DiagnosticFactory;
   private readonly changed = new vscode.EventEmitter<void>();
+  private readonly runFolders = new RunFolders();
   private publishTimer: NodeJS.Timeout | undefined;
   /** Curve findings after linking, per log path; what the panel's markers show. */
   private linkedCurves = new Map<string, CurveFinding[][]>();
@@ -75,11 +80,14 @@ export class TrainingWorkspace implements vscode.Disposable {
   /** Reads what a log gained since last time and re-runs the detectors. */
   async refreshLog(uri: vscode.Uri): Promise<void> {
     const path = uri.fsPath;
+    // TensorBoard event files and MLflow metric files belong to runs made of several files.
+    if (isEventFile(path) || mlflowRunFolderOf(path) !== undefined) return this.refreshFolderRun(path);
     let entry = this.logs.get(path);
     if (!entry) {
       entry = { uri, file: new LogFile(path, vscode.workspace.asRelativePath(uri)), state: { kind: 'pending', reason: '' }, runs: [], updatedAt: 0, arrivals: [], points: -1 };
       this.logs.set(path, entry);
     }
+    if (!entry.file) return;
     try {
       const state = await entry.file.update();
       if (state === entry.state) return; // nothing new
@@ -93,14 +101,40 @@ export class TrainingWorkspace implements vscode.Disposable {
     if (entry.state.kind !== 'parsed') {
       entry.runs = [];
     } else {
-      entry.runs = analyzeRuns(entry.state.runs, { ignore: this.config.ignoredRules });
-      const points = entry.state.runs.reduce((n, r) => n + r.series.reduce((m, s) => m + s.length, 0), 0);
-      if (entry.points >= 0 && points > entry.points) entry.arrivals.push(entry.updatedAt);
-      else if (points < entry.points) entry.arrivals.length = 0; // truncated or rotated: a new rhythm
-      entry.points = points;
+      this.analyze(entry, entry.state.runs);
       await this.loadScriptsBeside(path);
     }
     this.schedulePublish();
+  }
+
+  /** Re-reads the folder run (TensorBoard log directory, MLflow run) that a changed file belongs to. */
+  private async refreshFolderRun(file: string): Promise<void> {
+    const folder = await this.runFolders.refresh(file);
+    if (!folder) return;
+    const uri = vscode.Uri.file(folder.source);
+    if (folder.run.series.length === 0 && folder.run.notes.length === 0) {
+      this.removeLog(uri);
+      return;
+    }
+    let entry = this.logs.get(folder.source);
+    if (!entry) {
+      entry = { uri, state: { kind: 'pending', reason: '' }, runs: [], updatedAt: 0, arrivals: [], points: -1 };
+      this.logs.set(folder.source, entry);
+    }
+    entry.label = folder.name;
+    entry.state = { kind: 'parsed', format: folder.format, runs: [folder.run], notes: [...folder.run.notes] };
+    entry.updatedAt = Date.now();
+    this.analyze(entry, [folder.run]);
+    this.schedulePublish();
+  }
+
+  /** Runs the detectors and keeps the live rhythm (arrival times of new points). */
+  private analyze(entry: LogEntry, runs: readonly Run[]): void {
+    entry.runs = analyzeRuns(runs, { ignore: this.config.ignoredRules });
+    const points = runs.reduce((n, r) => n + r.series.reduce((m, s) => m + s.length, 0), 0);
+    if (entry.points >= 0 && points > entry.points) entry.arrivals.push(entry.updatedAt);
+    else if (points < entry.points) entry.arrivals.length = 0; // truncated or rotated: a new rhythm
+    entry.points = points;
   }
 
   /** Re-checks live runs for silence (`stalled`); call it now and then. */
@@ -117,6 +151,7 @@ export class TrainingWorkspace implements vscode.Disposable {
 
   /** A file or folder was deleted: forget every log and script at or below it. */
   deleted(uri: vscode.Uri): void {
+    if (isEventFile(uri.fsPath) || mlflowRunFolderOf(uri.fsPath) !== undefined) void this.refreshFolderRun(uri.fsPath);
     const gone = (path: string) => path === uri.fsPath || path.startsWith(uri.fsPath + sep);
     for (const entry of [...this.logs.values()]) if (gone(entry.uri.fsPath)) this.removeLog(entry.uri);
     for (const script of [...this.scripts.values()]) {
@@ -167,7 +202,8 @@ export class TrainingWorkspace implements vscode.Disposable {
       entry.runs.forEach(({ run, findings }, i) => {
         const key = `${entry.uri.toString()}#${run.segment}`;
         const data = toRunData(run, linked?.[i] ?? findings, key);
-        out.push({ ...data, label: entry.runs.length > 1 ? `${vscode.workspace.asRelativePath(entry.uri)} (run ${run.segment + 1})` : vscode.workspace.asRelativePath(entry.uri) });
+        const name = entry.label ?? vscode.workspace.asRelativePath(entry.uri);
+        out.push({ ...data, label: entry.runs.length > 1 ? `${name} (run ${run.segment + 1})` : name });
       });
     }
     return out;
@@ -292,7 +328,9 @@ export class TrainingWorkspace implements vscode.Disposable {
       const stalled = last && !this.config.ignoredRules.includes('stalled') ? detectStalled(last.run, entry.arrivals, Date.now()) : undefined;
       if (stalled) curves[curves.length - 1] = [...curves[curves.length - 1], stalled];
       this.linkedCurves.set(path, curves);
-      this.diagnostics.set(entry.uri, curves.flat().flatMap((f) => this.factory.fromCurve(f) ?? []));
+      // A folder run has no editor lines to put a problem on (its "lines" are record numbers); the
+      // findings still reach the panel and, linked, the script.
+      if (entry.file) this.diagnostics.set(entry.uri, curves.flat().flatMap((f) => this.factory.fromCurve(f) ?? []));
     }
     for (const [path, script] of this.scripts) {
       const lines = new LineIndex(script.text);

@@ -21,6 +21,9 @@ export class LogFile {
   private decoder = new TextDecoder('utf-8');
   private offset = 0;
   private inode = -1;
+  private modified = -1;
+  /** For rewritten documents: the last complete result, shown while a rewrite is half-written. */
+  private lastGood: Extract<LogState, { kind: 'parsed' }> | undefined;
   /** The first bytes, kept until there are enough to tell the format. */
   private head: Uint8Array[] = [];
   private headLength = 0;
@@ -45,8 +48,16 @@ export class LogFile {
       throw new LogReadError(`cannot read ${this.source}: ${describe(error)}`);
     }
     if (!info.isFile()) throw new LogReadError(`${this.source} is not a file`);
-    if (info.ino !== this.inode || info.size < this.offset) this.restart(info.ino);
+    // A shrunk file was truncated, a new inode means rotation; a rewritten document changes in place.
+    const rewritten = this.format?.rewritten === true && (info.mtimeMs !== this.modified || info.size !== this.offset);
+    if (info.ino !== this.inode || info.size < this.offset || rewritten) {
+      // A rewrite (or the atomic replace many writers use for it) keeps showing the last good result.
+      const wasRewritten = this.format?.rewritten === true;
+      this.restart(info.ino);
+      if (!wasRewritten) this.lastGood = undefined;
+    }
     else if (this.state.kind === 'unrecognised') return this.state;
+    this.modified = info.mtimeMs;
     if (info.size === this.offset && !final) return this.state;
 
     let handle;
@@ -123,6 +134,12 @@ export class LogFile {
     if (!this.parser && this.state.kind !== 'unrecognised') this.choose(false);
     if (this.parser) {
       this.state = { kind: 'parsed', format: this.parser.format, runs: this.parser.runs(), notes: this.parser.notes() };
+    }
+    const complete = this.state.kind === 'parsed' && this.state.runs.length > 0;
+    if (complete && this.format?.rewritten) this.lastGood = this.state as Extract<LogState, { kind: 'parsed' }>;
+    if (!complete && this.lastGood && this.state.kind !== 'unrecognised') {
+      const notes = this.state.kind === 'parsed' ? this.state.notes : ['the file is being rewritten'];
+      this.state = { ...this.lastGood, notes: [...new Set([...this.lastGood.notes, ...notes])] };
     }
   }
 }

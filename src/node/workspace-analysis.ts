@@ -6,6 +6,7 @@ import type { CodeFinding } from '../engine/types';
 import { discover } from './discover';
 import { loadPythonParser } from './grammar';
 import { LogFile, LogReadError } from './log-file';
+import { findFolderRuns, isEventFile, mlflowRunFolderOf, RunFolders } from './run-folders';
 
 export interface LogReport {
   readonly source: string;
@@ -46,6 +47,7 @@ export async function analyzePaths(paths: readonly string[], options: AnalyzeOpt
   const logPaths: string[] = [];
   const scriptPaths: string[] = [];
   const fromFolders = new Set<string>();
+  const logs: LogReport[] = [];
   for (const path of paths) {
     let info;
     try {
@@ -55,18 +57,28 @@ export async function analyzePaths(paths: readonly string[], options: AnalyzeOpt
     }
     if (info.isDirectory()) {
       const found = await discover(path);
-      found.logs.forEach((p) => fromFolders.add(p));
-      logPaths.push(...found.logs);
+      // TensorBoard log directories and MLflow runs are read per folder, not file by file.
+      const folders = await findFolderRuns(path);
+      for (const folder of folders.runs) {
+        logs.push({ source: folder.source, format: folder.format, notes: [...folder.run.notes], runs: analyzeRuns([folder.run], { ignore: options.ignore }) });
+      }
+      const single = found.logs.filter((p) => !folders.files.has(p) && !isEventFile(p) && mlflowRunFolderOf(p) === undefined);
+      single.forEach((p) => fromFolders.add(p));
+      logPaths.push(...single);
       scriptPaths.push(...found.scripts);
     } else if (path.endsWith('.py')) {
       scriptPaths.push(path);
+    } else if (mlflowRunFolderOf(path) !== undefined) {
+      // One metric file of an MLflow run stands for its run.
+      const folder = await new RunFolders().refresh(path, { final: true });
+      if (!folder || folder.run.series.length === 0) throw new InputError(`${path}: its MLflow run holds no metrics`);
+      logs.push({ source: folder.source, format: folder.format, notes: [...folder.run.notes], runs: analyzeRuns([folder.run], { ignore: options.ignore }) });
     } else {
       logPaths.push(path);
     }
   }
   if (options.script && !scriptPaths.includes(options.script)) scriptPaths.push(options.script);
 
-  const logs: LogReport[] = [];
   const skipped: string[] = [];
   for (const path of logPaths) {
     const state = await readLog(path);

@@ -79,3 +79,26 @@ describe('LogFile', () => {
     assert.equal(points(await new LogFile(path).update(true)).length, 50);
   });
 });
+
+describe('LogFile on a document rewritten in place (trainer_state.json)', () => {
+  it('reads each rewrite from the start, and shows the last good result while one is half-written', async () => {
+    const full = fixture('corpus/hf_lora_distilbert_imdb_healthy_trainer_state.json');
+    const state = JSON.parse(full);
+    const shorter = JSON.stringify({ ...state, log_history: state.log_history.slice(0, 10) }, null, 2);
+    const path = tempFile('trainer_state.json');
+    writeFileSync(path, shorter);
+    const live = new LogFile(path);
+    const first = await live.update();
+    const count = (s: LogState) => (s.kind === 'parsed' ? s.runs.reduce((n, r) => n + r.series.reduce((m, x) => m + x.length, 0), 0) : -1);
+    const before = count(first);
+    assert.ok(before > 0);
+    // Hugging Face saves with open(path, 'w'): same inode, new content, usually longer.
+    writeFileSync(path, full.slice(0, Math.floor(full.length / 2)));
+    const half = await live.update();
+    assert.equal(count(half), before, 'the half-written rewrite keeps the last good result');
+    writeFileSync(path, full);
+    const after = await live.update();
+    assert.ok(count(after) > before, `${count(after)} > ${before}`);
+    assert.deepEqual(after.kind === 'parsed' ? after.notes : null, []);
+  });
+});

@@ -1,11 +1,15 @@
 import type { Run } from '../types';
 import { kerasProgress } from './keras';
+import { csvTable } from './csv';
+import { jsonLines } from './jsonl';
+import { trainerState } from './trainer-state';
+import { tfEvents } from './tfevents';
 import type { LogFormat, LogParser } from './parser';
 
 export type { LogFormat, LogParser } from './parser';
 
 /** Every format we read, most specific first. */
-export const LOG_FORMATS: readonly LogFormat[] = [kerasProgress];
+export const LOG_FORMATS: readonly LogFormat[] = [tfEvents, kerasProgress, csvTable, trainerState, jsonLines];
 
 /** How many bytes of a file's start sniffing needs to see. */
 export const SNIFF_LENGTH = 64 * 1024;

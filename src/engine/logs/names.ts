@@ -11,6 +11,8 @@ const SPLIT_PREFIXES: readonly (readonly [string, Split])[] = [
   ['validation_', 'val'], ['validation/', 'val'], ['valid_', 'val'], ['valid/', 'val'],
   ['val_', 'val'], ['val/', 'val'], ['eval_', 'val'], ['eval/', 'val'],
   ['test_', 'test'], ['test/', 'test'], ['train_', 'train'], ['train/', 'train'], ['training_', 'train'],
+  // ultralytics computes its `metrics/` (precision, recall, mAP) on the validation set.
+  ['metrics/', 'val'],
 ];
 
 const ALIASES: Readonly<Record<string, string>> = {

@@ -22,6 +22,11 @@ export interface LogFormat {
   /** A binary format is fed raw bytes and is sniffed before the binary-junk check. */
   readonly binary?: boolean;
   /**
+   * The writer rewrites the whole file on each save (a JSON document such as `trainer_state.json`)
+   * instead of appending: any change to it is read from the start.
+   */
+  readonly rewritten?: boolean;
+  /**
    * Returns true when the file looks like this format: `head` is the first {@link SNIFF_LENGTH}
    * characters decoded as UTF-8, `bytes` the same prefix undecoded, `fileName` the path as given.
    */
