@@ -1,9 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { analyzeRuns, type RunAnalysis } from '../engine/analyze-log';
-import { analyzeCode } from '../engine/code';
+import { analyzeProject } from '../engine/code/analyze-project';
+import type { ModuleResolver } from '../engine/code/project';
 import { linkRunToScript, scriptForLog } from '../engine/link/link';
 import type { CodeFinding } from '../engine/types';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { discover } from './discover';
+import { readProjectFiles } from './project-files';
 import { loadPythonParser } from './grammar';
 import { LogFile, LogReadError } from './log-file';
 import { findFolderRuns, isEventFile, mlflowRunFolderOf, RunFolders } from './run-folders';
@@ -91,19 +94,55 @@ export async function analyzePaths(paths: readonly string[], options: AnalyzeOpt
     }
   }
 
-  const scripts: ScriptReport[] = [];
-  if (scriptPaths.length > 0) {
-    const parser = await loadPythonParser();
-    for (const file of scriptPaths) {
-      const text = await readScript(file);
-      scripts.push({ file, text, findings: analyzeCode(parser, text, file, { ignore: options.ignore }) });
-    }
-  }
+  const scripts = scriptPaths.length > 0 ? await analyzeScripts(scriptPaths, options) : [];
 
   if (paths.length > 0 && logs.length === 0 && scripts.length === 0) {
     throw new InputError(`no training logs or Python scripts found in ${paths.join(', ')}`);
   }
   return link({ logs, scripts, skipped }, options.script);
+}
+
+/**
+ * Analyses each script together with the local modules it imports: a problem whose fix belongs in an
+ * imported file (the softmax in `model.py`) is reported there. Files are reported once, under the name
+ * they were given (imported ones relative to the working directory), their findings merged.
+ */
+async function analyzeScripts(paths: readonly string[], options: AnalyzeOptions): Promise<ScriptReport[]> {
+  const parser = await loadPythonParser();
+  const cwd = process.cwd();
+  const byPath = new Map<string, { file: string; text: string; findings: Map<string, CodeFinding> }>();
+  const add = (absolute: string, file: string, text: string, findings: readonly CodeFinding[]) => {
+    let entry = byPath.get(absolute);
+    if (!entry) {
+      entry = { file, text, findings: new Map() };
+      byPath.set(absolute, entry);
+    }
+    for (const f of findings) entry.findings.set(`${f.id}@${f.start}:${f.end}`, f);
+  };
+  for (const file of paths) {
+    const text = await readScript(file);
+    const absolute = resolve(file);
+    // Imports may not leave the working directory, or the script's own folder when it lies outside it.
+    const root = absolute.startsWith(cwd + sep) ? cwd : dirname(absolute);
+    const project = await readProjectFiles(parser, absolute, { root }, text);
+    for (const note of project.notes) process.stderr.write(`traindx: note: ${note}\n`);
+    // The engine names files as the resolver does: name them as the user reads them, relative to here.
+    const resolver: ModuleResolver = (module, from) => {
+      const found = project.resolve(module, resolve(from));
+      return found && { file: relative(cwd, found.file), text: found.text };
+    };
+    const results = analyzeProject(parser, { file, text }, resolver, { ignore: options.ignore });
+    for (const [name, findings] of results) {
+      const path = resolve(name);
+      if (path === absolute) add(absolute, file, text, findings);
+      else add(path, relative(cwd, path), project.texts.get(path) ?? (await readScript(path)), findings);
+    }
+  }
+  return [...byPath.values()].map(({ file, text, findings }) => ({
+    file,
+    text,
+    findings: [...findings.values()].sort((a, b) => a.start - b.start || a.end - b.end),
+  }));
 }
 
 async function readLog(path: string) {

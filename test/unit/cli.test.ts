@@ -55,12 +55,22 @@ describe('traindx analyze', () => {
     assert.match(healthy.stdout, /^no problems found in 1 run and 0 scripts$/m);
   });
 
+  it('follows a script\'s local imports: the softmax is reported in model.py, where its fix belongs', () => {
+    const { code, stdout } = cli('analyze', 'test/fixtures/code/lstm_softmax_project/train.py', '--format', 'json');
+    assert.equal(code, 1);
+    const files = JSON.parse(stdout).code.map((c: { file: string; findings: { id: string; line: number }[] }) => [c.file, c.findings.map((f) => `${f.id}@${f.line}`)]);
+    assert.deepEqual(files, [
+      ['test/fixtures/code/lstm_softmax_project/train.py', ['rnn-no-grad-clip@25']],
+      ['test/fixtures/code/lstm_softmax_project/model.py', ['softmax-before-ce@18']],
+    ]);
+  });
+
   it('writes SARIF 2.1.0', () => {
     const { code, stdout } = cli('analyze', LOG, SCRIPT, '--format', 'sarif');
     assert.equal(code, 1);
     const sarif = JSON.parse(stdout);
     assert.equal(sarif.version, '2.1.0');
-    assert.deepEqual(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId).sort(), ['collapse', 'rnn-no-grad-clip']);
+    assert.deepEqual(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId).sort(), ['collapse', 'no-grad-inside-loop', 'rnn-no-grad-clip']);
   });
 
   it('refuses bad input with one line on stderr and exit 2, never a stack trace', () => {
@@ -93,11 +103,11 @@ describe('traindx fix', () => {
   const fixed = readFileSync(join(ROOT, 'test/fixtures/code/seed000_gru_train.fixed.py'), 'utf8');
 
   it('applies nothing without --unsafe (clipping changes training), and the fix with it', () => {
-    const safe = cli('fix', SCRIPT, '--stdout');
+    const safe = cli('fix', SCRIPT, '--stdout', '--rule', 'rnn-no-grad-clip');
     assert.equal(safe.stdout, readFileSync(join(ROOT, SCRIPT), 'utf8'));
     assert.equal(safe.code, 1);
     assert.match(safe.stderr, /0 fixes applied .* 1 problem left \(1 with unsafe fixes: add --unsafe\)/);
-    const unsafe = cli('fix', SCRIPT, '--unsafe');
+    const unsafe = cli('fix', SCRIPT, '--unsafe', '--rule', 'rnn-no-grad-clip');
     assert.equal(unsafe.code, 0);
     assert.equal(unsafe.stdout, fixed);
     assert.match(unsafe.stderr, /^fixed \[rnn-no-grad-clip\] Clip gradients/m);
@@ -107,7 +117,7 @@ describe('traindx fix', () => {
     const dir = mkdtempSync(join(tmpdir(), 'traindx-fix-'));
     const file = join(dir, 'train.py');
     copyFileSync(join(ROOT, SCRIPT), file);
-    assert.equal(cli('fix', file, '--unsafe', '--write').code, 0);
+    assert.equal(cli('fix', file, '--unsafe', '--write', '--rule', 'rnn-no-grad-clip').code, 0);
     assert.equal(readFileSync(file, 'utf8'), fixed);
     const again = cli('fix', file, '--unsafe', '--write', '--rule', 'rnn-no-grad-clip');
     assert.equal(again.code, 0);

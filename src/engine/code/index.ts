@@ -7,10 +7,20 @@ import { LineIndex } from '../text';
 import type { CodeFinding, Fix } from '../types';
 import { descendants, type PythonParser, type SyntaxNode } from './python';
 import { rnnNoGradClip } from './rnn-no-grad-clip';
+import { extremeDropout } from './extreme-dropout';
+import { sigmoidBce } from './sigmoid-bce';
+import { singleUnitSoftmax } from './single-unit-softmax';
+import { softmaxBeforeCe } from './softmax-before-ce';
+import { emptyRangeLoop } from './empty-range-loop';
+import { evalModeLeak } from './eval-mode-leak';
+import { lossAccumulatesGraph } from './loss-accumulates-graph';
+import { missingZeroGrad } from './missing-zero-grad';
+import { noGradInsideLoop } from './no-grad-inside-loop';
+import { trainLoaderNoShuffle } from './train-loader-no-shuffle';
 import { createRuleContext, type Rule } from './rule';
 
 /** Every code rule, in the order they run. */
-export const RULES: readonly Rule[] = [rnnNoGradClip];
+export const RULES: readonly Rule[] = [rnnNoGradClip, noGradInsideLoop, emptyRangeLoop, missingZeroGrad, evalModeLeak, lossAccumulatesGraph, trainLoaderNoShuffle, softmaxBeforeCe, sigmoidBce, singleUnitSoftmax, extremeDropout];
 
 export interface AnalyzeCodeOptions {
   /** Rule ids not to run. */

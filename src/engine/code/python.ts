@@ -108,6 +108,11 @@ export function descendants(node: SyntaxNode, types: string | readonly string[])
       continue;
     }
     const list = allOfType(node.tree, type);
+    if (parentOf(node) === null) {
+      // The root holds them all: skip the per-node offset reads (each one a call into wasm).
+      result.push(...list);
+      continue;
+    }
     // Lists are in pre-order, so sorted by start; what starts inside `node` lies inside it.
     let lo = 0;
     let hi = list.length;

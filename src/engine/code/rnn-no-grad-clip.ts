@@ -3,8 +3,8 @@
  * RNN gradients can explode on a single long sequence; unclipped, one such step throws the weights far
  * from where they were (seed 000: a GRU at 0.99 train accuracy fell to 0.51 in one epoch).
  *
- * PyTorch only for now. Keras (`clipnorm=` on the optimizer) and Lightning (`gradient_clip_val=` on the
- * Trainer) get their own `check*` function next to `checkPyTorch`, sharing the report and the docs.
+ * PyTorch (`checkPyTorch`: clip between `backward()` and `step()`), Keras (`checkKeras`: `clipnorm=` on the
+ * optimizer given to `compile`) and Lightning (`checkLightning`: `gradient_clip_val=` on the `Trainer`).
  */
 
 import type { CodeFinding, Fix } from '../types';
@@ -37,7 +37,9 @@ import {
   type ImportTable,
   type SyntaxNode,
 } from './python';
-import type { Rule, RuleContext } from './rule';
+import { appendKeyword, assignedCall, compileCalls, isKerasFile, kerasClass, stringValue } from './keras-model';
+import { checkSingleFile, type Project, type ProjectRule, type SourceFile } from './project';
+import type { RuleContext } from './rule';
 
 const TORCH_RECURRENT = new Set(['GRU', 'LSTM', 'RNN', 'GRUCell', 'LSTMCell', 'RNNCell'].map((n) => `torch.nn.${n}`));
 const CLIP_FUNCTIONS = new Set(['clip_grad_norm_', 'clip_grad_value_', 'clip_grad_norm']);
@@ -50,15 +52,47 @@ const TORCH_OPTIMIZERS = new Set([
 /** Methods that return the module they are called on: `Model(...).to(device)` is still the model. */
 const MODULE_CHAIN_METHODS = new Set(['to', 'cuda', 'cpu', 'float', 'double', 'half', 'bfloat16', 'train']);
 
-export const rnnNoGradClip: Rule = {
+export const rnnNoGradClip: ProjectRule = {
   id: 'rnn-no-grad-clip',
   docs: 'docs/rules/rnn-no-grad-clip.md',
   severity: 'warning',
   fixable: true,
-  check(ctx) {
-    return checkPyTorch(ctx, new FileFacts(ctx.root));
+  check: (ctx) => checkSingleFile(rnnNoGradClip, ctx),
+  checkProject(project) {
+    const ctx = project.entry.context(rnnNoGradClip);
+    const facts = new FileFacts(ctx.root);
+    const local = firstTorchRecurrentLayer(facts);
+    const layer = local ? { ...local, source: project.entry } : importedRecurrentLayer(project, facts);
+    const findings = [...checkPyTorch(ctx, facts, layer), ...checkKeras(ctx), ...checkLightning(ctx, facts)];
+    return findings.map((finding) => ({ file: ctx.file, finding }));
   },
 };
+
+/** A recurrent layer and the file it is in (the model may be imported from `model.py`). */
+interface LayerRef {
+  readonly node: SyntaxNode;
+  readonly name: string;
+  readonly source: SourceFile;
+}
+
+/**
+ * For a script that builds its model from a class of another project file (`model = LSTMClassifier(...)`
+ * after `from model import LSTMClassifier`): the first PyTorch recurrent layer of that class.
+ */
+function importedRecurrentLayer(project: Project, facts: FileFacts): LayerRef | null {
+  for (const assignment of descendants(facts.root, 'assignment')) {
+    const value = assignment.childForFieldName('right');
+    if (value?.type !== 'call') continue;
+    const ctor = calleeName(peelModuleChain(value));
+    const cls = ctor === null ? null : project.resolveClass(project.entry, ctor);
+    if (!cls || cls.source === project.entry) continue;
+    const imports = readImports(cls.source.root);
+    const call = descendants(cls.node, 'call').find((c) => isTorchRecurrent(calleeName(c) ?? '', imports));
+    const node = call?.childForFieldName('function');
+    if (node) return { node, name: node.text, source: cls.source };
+  }
+  return null;
+}
 
 /** What the rule looks up repeatedly, computed once per file. */
 class FileFacts {
@@ -150,28 +184,138 @@ interface TrainingStep {
   readonly sibling: boolean;
 }
 
-function checkPyTorch(ctx: RuleContext, facts: FileFacts): CodeFinding[] {
-  const layer = firstTorchRecurrentLayer(facts);
+function checkPyTorch(ctx: RuleContext, facts: FileFacts, layer: LayerRef | null): CodeFinding[] {
   if (!layer) return [];
+  const elsewhere = layer.source.file !== ctx.file;
   const findings: CodeFinding[] = [];
   for (const step of trainingSteps(facts)) {
     if (isClipped(step, facts)) continue;
     const layerName = layer.name;
-    const layerLine = ctx.locationOf(layer.node).line;
+    const layerLine = `${elsewhere ? `${layer.source.file} ` : ''}line ${layer.source.lineOf(layer.node)}`;
     const stepText = describeCall(step.step);
     const fix = clipFix(ctx, step, facts);
     findings.push(
       ctx.report({
         node: step.step,
         message:
-          `the model has a recurrent layer (\`${layerName}\`, line ${layerLine}) but \`${stepText}\` runs without ` +
+          `the model has a recurrent layer (\`${layerName}\`, ${layerLine}) but \`${stepText}\` runs without ` +
           'gradient clipping; exploding gradients in RNNs cause sudden loss spikes and accuracy collapses',
-        related: [{ location: ctx.locationOf(layer.node), message: `recurrent layer \`${layerName}\`` }],
+        related: [{ location: layer.source.locationOf(layer.node), message: `recurrent layer \`${layerName}\`` }],
         fixes: fix ? [fix] : [],
       }),
     );
   }
   return findings;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Keras and Lightning
+
+const KERAS_RECURRENT = new Set(['GRU', 'LSTM', 'SimpleRNN', 'CuDNNGRU', 'CuDNNLSTM']);
+const KERAS_CLIP_KEYWORDS = ['clipnorm', 'clipvalue', 'global_clipnorm'];
+/** `optimizer='adam'` → the class `tf.keras.optimizers.Adam` it stands for (same defaults). */
+const KERAS_OPTIMIZER_STRINGS: Readonly<Record<string, string>> = {
+  adam: 'Adam', sgd: 'SGD', rmsprop: 'RMSprop', adamw: 'AdamW', adagrad: 'Adagrad', adadelta: 'Adadelta',
+  adamax: 'Adamax', nadam: 'Nadam',
+};
+const LIGHTNING_MODULES = new Set(['pytorch_lightning', 'lightning', 'lightning.pytorch', 'pl', 'L']);
+
+function recurrentMessage(layer: string, layerLine: number, what: string): string {
+  return `the model has a recurrent layer (\`${layer}\`, line ${layerLine}) but ${what}; exploding gradients in RNNs cause ` +
+    'sudden loss spikes and accuracy collapses';
+}
+
+/** Keras: a recurrent layer (also inside `Bidirectional`) and `compile(optimizer=...)` with no `clipnorm`/`clipvalue`. */
+function checkKeras(ctx: RuleContext): CodeFinding[] {
+  if (!isKerasFile(ctx.root)) return [];
+  const layerCall = descendants(ctx.root, 'call').find((c) => KERAS_RECURRENT.has(kerasClass(c) ?? ''));
+  const layer = layerCall?.childForFieldName('function');
+  if (!layer) return [];
+  const layerLine = ctx.locationOf(layer).line;
+  const related = [{ location: ctx.locationOf(layer), message: `recurrent layer \`${layer.text}\`` }];
+  const findings: CodeFinding[] = [];
+  const seen = new Set<number>();
+  for (const { call } of compileCalls(ctx.root)) {
+    const argument = keywordArgument(call, 'optimizer');
+    if (!argument) continue;
+    const name = stringValue(argument);
+    if (name !== null) {
+      const cls = KERAS_OPTIMIZER_STRINGS[name.toLowerCase()];
+      const spelled = cls ? kerasOptimizerSpelling(cls, readImports(ctx.root)) : null;
+      findings.push(ctx.report({
+        node: argument,
+        message: recurrentMessage(layer.text, layerLine, `the optimizer \`${argument.text}\` is used without \`clipnorm\``),
+        related,
+        fixes: spelled ? [{
+          title: `Clip gradients in the optimizer (\`${spelled}(clipnorm=${MAX_NORM})\`)`,
+          safe: false,
+          edits: [{ start: argument.startIndex, end: argument.endIndex, newText: `${spelled}(clipnorm=${MAX_NORM})` }],
+        }] : [],
+      }));
+      continue;
+    }
+    const optimizer = assignedCall(ctx.root, argument);
+    if (!optimizer || kerasClass(optimizer) === null || seen.has(optimizer.id)) continue;
+    seen.add(optimizer.id);
+    if (KERAS_CLIP_KEYWORDS.some((k) => keywordArgument(optimizer, k))) continue;
+    const edit = appendKeyword(ctx.text, optimizer, `clipnorm=${MAX_NORM}`);
+    findings.push(ctx.report({
+      node: optimizer,
+      message: recurrentMessage(layer.text, layerLine, `the optimizer \`${describeCall(optimizer)}\` is built without \`clipnorm\``),
+      related,
+      fixes: edit ? [{ title: `Clip gradients in the optimizer (clipnorm=${MAX_NORM})`, safe: false, edits: [edit] }] : [],
+    }));
+  }
+  return findings;
+}
+
+/** How this file can name a Keras optimizer class (`tf.keras.optimizers.Adam`, `keras.optimizers.Adam`, `Adam`), or null. */
+function kerasOptimizerSpelling(cls: string, imports: ImportTable): string | null {
+  for (const module of ['tensorflow.keras.optimizers', 'keras.optimizers']) {
+    const local = localNameFor(`${module}.${cls}`, imports);
+    if (local !== null) return local;
+  }
+  return null;
+}
+
+/**
+ * Lightning: a `LightningModule` with a recurrent layer in this file, and a `Trainer(...)` without
+ * `gradient_clip_val`. Manual optimisation (`automatic_optimization = False`) ignores that argument, and a
+ * `configure_gradient_clipping` or explicit clipping already decides; nothing is said then.
+ */
+function checkLightning(ctx: RuleContext, facts: FileFacts): CodeFinding[] {
+  const imports = facts.imports;
+  const isLightning = (name: string | null, cls: string): boolean => {
+    if (name === null || lastSegment(name) !== cls) return false;
+    const resolved = resolveName(name, imports);
+    const module = resolved.slice(0, resolved.length - cls.length - 1);
+    return LIGHTNING_MODULES.has(module) || (resolved === name && LIGHTNING_MODULES.has(name.split('.')[0]));
+  };
+  const modules = descendants(ctx.root, 'class_definition').filter((cls) => {
+    const bases = cls.childForFieldName('superclasses');
+    return bases !== null && namedChildren(bases).some((b) => isLightning(dottedName(b), 'LightningModule'));
+  });
+  if (modules.length === 0) return [];
+  const layer = firstTorchRecurrentLayer(facts);
+  if (!layer || !modules.some((m) => contains(m, layer.node))) return [];
+  const manual = descendants(ctx.root, 'assignment').some((a) =>
+    dottedName(a.childForFieldName('left'))?.endsWith('automatic_optimization') && a.childForFieldName('right')?.type === 'false');
+  const custom = descendants(ctx.root, 'function_definition').some((f) => f.childForFieldName('name')?.text === 'configure_gradient_clipping');
+  const clips = facts.clipCalls(ctx.root).length > 0 || findMethodCalls(ctx.root, 'clip_gradients').length > 0;
+  if (manual || custom || clips) return [];
+  const layerLine = ctx.locationOf(layer.node).line;
+  return descendants(ctx.root, 'call')
+    .filter((call) => isLightning(calleeName(call), 'Trainer'))
+    .filter((call) => !keywordArgument(call, 'gradient_clip_val'))
+    .map((call) => {
+      const edit = appendKeyword(ctx.text, call, `gradient_clip_val=${MAX_NORM}`);
+      return ctx.report({
+        node: call,
+        message: recurrentMessage(layer.name, layerLine, `\`${describeCall(call)}\` is built without \`gradient_clip_val\``),
+        related: [{ location: ctx.locationOf(layer.node), message: `recurrent layer \`${layer.name}\`` }],
+        fixes: edit ? [{ title: `Clip gradients in the Trainer (gradient_clip_val=${MAX_NORM})`, safe: false, edits: [edit] }] : [],
+      });
+    });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

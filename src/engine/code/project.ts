@@ -1,0 +1,323 @@
+/**
+ * Projects: a training script plus the local modules it imports. The model is often defined in `model.py`
+ * and trained in `train.py`; rules that need both see them through a `Project`, which follows the entry
+ * file's own imports (`from model import Net`, `from .models import Net`, `import models.rnn as m`) to class
+ * definitions in other files.
+ *
+ * The engine stays pure: the caller hands in the entry's text and a synchronous resolver over texts it has
+ * already read (`src/node/project-files.ts` does that from disk). Without a resolver a project is one file,
+ * which is how `analyzeCode` runs the same rules.
+ */
+
+import { LineIndex } from '../text';
+import type { CodeFinding, Location } from '../types';
+import { descendants, dottedName, namedChildren, parentOf, type PythonParser, type SyntaxNode, type SyntaxTree } from './python';
+import { createRuleContext, type Rule, type RuleContext } from './rule';
+
+/** A Python file's name (as the caller spells it) and its exact text. */
+export interface ProjectSource {
+  readonly file: string;
+  readonly text: string;
+}
+
+/**
+ * Finds the local module an import names, or `undefined` (third-party, standard library, not found).
+ * `moduleName` is written as in the import, relative ones with their dots: `model`, `models.rnn`, `.models`,
+ * `..nets.rnn`, `.` (the importing file's own package). `fromFile` is the importing file's name.
+ */
+export type ModuleResolver = (moduleName: string, fromFile: string) => ProjectSource | undefined;
+
+/** What a local name of a file was imported as. */
+interface Binding {
+  /** The module, as written (`model`, `.models`, `models.rnn`). */
+  readonly module: string;
+  /** The imported name (`Net` in `from model import Net`); `null` when the name is the module itself. */
+  readonly name: string | null;
+}
+
+/** One parsed file of the project. */
+export class SourceFile {
+  readonly root: SyntaxNode;
+  readonly lines: LineIndex;
+  private bindings: { names: Map<string, Binding>; stars: string[] } | undefined;
+  private classes: Map<string, SyntaxNode> | undefined;
+
+  constructor(
+    readonly file: string,
+    readonly text: string,
+    readonly tree: SyntaxTree,
+  ) {
+    this.root = tree.rootNode;
+    this.lines = new LineIndex(text);
+  }
+
+  /** A location in this file, for `related` entries. */
+  locationOf(node: SyntaxNode): Location {
+    const start = this.lines.positionAt(node.startIndex);
+    const end = this.lines.positionAt(node.endIndex);
+    return { file: this.file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
+  }
+
+  /** 1-based line of a node. */
+  lineOf(node: SyntaxNode): number {
+    return this.lines.positionAt(node.startIndex).line;
+  }
+
+  /** A rule context over this file, so that findings here are built the way the engine builds them. */
+  context(rule: Rule): RuleContext {
+    return createRuleContext(rule, this.file, this.text, this.tree, this.lines);
+  }
+
+  /** Top-level classes of this file by name (also under top-level `if`/`try`, e.g. version guards). */
+  topLevelClass(name: string): SyntaxNode | null {
+    if (!this.classes) {
+      this.classes = new Map();
+      for (const cls of descendants(this.root, 'class_definition')) {
+        const className = cls.childForFieldName('name')?.text;
+        if (className && !this.classes.has(className) && !insideFunctionOrClass(cls)) this.classes.set(className, cls);
+      }
+    }
+    return this.classes.get(name) ?? null;
+  }
+
+  /** Import bindings of this file, relative imports included (unlike `readImports`, which keeps only packages). */
+  binding(name: string): Binding | null {
+    return this.importBindings().names.get(name) ?? null;
+  }
+
+  /** Modules this file imports with `from M import *`. */
+  starModules(): readonly string[] {
+    return this.importBindings().stars;
+  }
+
+  private importBindings(): { names: Map<string, Binding>; stars: string[] } {
+    if (this.bindings) return this.bindings;
+    const names = new Map<string, Binding>();
+    const stars: string[] = [];
+    for (const stmt of descendants(this.root, ['import_statement', 'import_from_statement'])) {
+      if (stmt.type === 'import_statement') {
+        for (const item of stmt.childrenForFieldName('name')) {
+          if (!item) continue;
+          if (item.type === 'aliased_import') {
+            const module = item.childForFieldName('name')?.text;
+            const alias = item.childForFieldName('alias')?.text;
+            if (module && alias) names.set(alias, { module, name: null });
+          } else {
+            // `import models.rnn` binds `models`; `models.rnn.Net` is resolved segment by segment.
+            const first = item.firstNamedChild?.text;
+            if (first) names.set(first, { module: first, name: null });
+          }
+        }
+        continue;
+      }
+      const moduleNode = stmt.childForFieldName('module_name');
+      if (!moduleNode) continue;
+      const module = moduleName(moduleNode);
+      if (namedChildren(stmt).some((c) => c.type === 'wildcard_import')) stars.push(module);
+      for (const item of stmt.childrenForFieldName('name')) {
+        if (!item) continue;
+        if (item.type === 'aliased_import') {
+          const name = item.childForFieldName('name')?.text;
+          const alias = item.childForFieldName('alias')?.text;
+          if (name && alias) names.set(alias, { module, name });
+        } else {
+          names.set(item.text, { module, name: item.text });
+        }
+      }
+    }
+    this.bindings = { names, stars };
+    return this.bindings;
+  }
+}
+
+/** `models.rnn`, `.models`, `..` as written, without the spaces Python allows inside (`from . models import X`). */
+function moduleName(node: SyntaxNode): string {
+  if (node.type !== 'relative_import') return node.text;
+  return namedChildren(node).map((part) => part.text).join('');
+}
+
+function insideFunctionOrClass(node: SyntaxNode): boolean {
+  for (let p = parentOf(node); p; p = parentOf(p)) if (p.type === 'function_definition' || p.type === 'class_definition') return true;
+  return false;
+}
+
+/** A class definition and the file it is in. */
+export interface ClassRef {
+  readonly source: SourceFile;
+  readonly node: SyntaxNode;
+  readonly name: string;
+}
+
+/** A function definition (a method) and the file it is in. */
+export interface FunctionRef {
+  readonly source: SourceFile;
+  readonly node: SyntaxNode;
+}
+
+/** A finding and the file it belongs in. */
+export interface ProjectFinding {
+  readonly file: string;
+  readonly finding: CodeFinding;
+}
+
+/** A rule that can look across files. Its `check` runs it over a one-file project (see `checkSingleFile`). */
+export interface ProjectRule extends Rule {
+  checkProject(project: Project): ProjectFinding[];
+}
+
+export function isProjectRule(rule: Rule): rule is ProjectRule {
+  return typeof (rule as Partial<ProjectRule>).checkProject === 'function';
+}
+
+/** Most files a project parses besides its entry, whatever the resolver offers. */
+export const MAX_PROJECT_FILES = 64;
+/** How many import hops a lookup follows (`__init__.py` re-exports, base classes in other files). */
+const MAX_HOPS = 8;
+
+/** A training script and the local modules reachable from it, parsed on demand. */
+export class Project {
+  private readonly loaded = new Map<string, SourceFile | null>();
+  private readonly owned: SyntaxTree[] = [];
+
+  constructor(
+    readonly entry: SourceFile,
+    private readonly parser: PythonParser | null = null,
+    private readonly resolver: ModuleResolver | null = null,
+  ) {
+    this.loaded.set(entry.file, entry);
+  }
+
+  /** The one-file project of a rule context (cached per tree, so the rules of one run share it). */
+  static ofContext(ctx: RuleContext): Project {
+    let project = single.get(ctx.tree);
+    if (!project) {
+      project = new Project(new SourceFile(ctx.file, ctx.text, ctx.tree));
+      single.set(ctx.tree, project);
+    }
+    return project;
+  }
+
+  /** Files parsed so far, the entry first. */
+  files(): SourceFile[] {
+    return [...this.loaded.values()].filter((f): f is SourceFile => f !== null);
+  }
+
+  /** The file a module name stands for when imported from `from`, parsed once; null when not local. */
+  module(name: string, from: SourceFile): SourceFile | null {
+    if (!this.resolver || !this.parser) return null;
+    const found = this.resolver(name, from.file);
+    if (!found) return null;
+    const cached = this.loaded.get(found.file);
+    if (cached !== undefined) return cached;
+    if (this.owned.length >= MAX_PROJECT_FILES) return null;
+    const tree = this.parser.parse(found.text);
+    this.owned.push(tree);
+    const source = new SourceFile(found.file, found.text, tree);
+    this.loaded.set(found.file, source);
+    return source;
+  }
+
+  /**
+   * The class a (dotted) name written in `from` stands for: a top-level class of that file, or one reached
+   * through its local imports (`from model import Net`, `import models.rnn as m` then `m.Net`,
+   * `from . import models` then `models.Net`), following re-exports. Null when not found or not local.
+   */
+  resolveClass(from: SourceFile, dotted: string, hops = 0): ClassRef | null {
+    if (hops > MAX_HOPS) return null;
+    const parts = dotted.split('.');
+    if (parts.length === 1) {
+      const local = from.topLevelClass(dotted);
+      if (local) return { source: from, node: local, name: dotted };
+    }
+    const binding = from.binding(parts[0]);
+    if (binding) {
+      const rest = parts.slice(1);
+      if (binding.name === null) return this.classInModule(from, joinModule(binding.module, rest.slice(0, -1)), rest.at(-1), hops);
+      if (rest.length === 0) return this.classInModule(from, binding.module, binding.name, hops);
+      return this.classInModule(from, joinModule(binding.module, [binding.name, ...rest.slice(0, -1)]), rest.at(-1), hops);
+    }
+    if (parts.length === 1) {
+      for (const star of from.starModules()) {
+        const found = this.classInModule(from, star, dotted, hops);
+        if (found) return found;
+      }
+    }
+    return null;
+  }
+
+  private classInModule(from: SourceFile, module: string, name: string | undefined, hops: number): ClassRef | null {
+    if (name === undefined) return null;
+    const target = this.module(module, from);
+    if (!target || target === from) return null;
+    return this.resolveClass(target, name, hops + 1);
+  }
+
+  /** A method of a class, looked up through its base classes (in this or other project files). */
+  method(cls: ClassRef, name: string, hops = 0): FunctionRef | null {
+    const body = cls.node.childForFieldName('body');
+    for (const child of body ? namedChildren(body) : []) {
+      const fn = child.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
+      if (fn?.type === 'function_definition' && fn.childForFieldName('name')?.text === name) return { source: cls.source, node: fn };
+    }
+    if (hops >= MAX_HOPS) return null;
+    const bases = cls.node.childForFieldName('superclasses');
+    for (const base of bases ? namedChildren(bases) : []) {
+      const baseName = dottedName(base);
+      const baseClass = baseName === null ? null : this.resolveClass(cls.source, baseName);
+      const found = baseClass ? this.method(baseClass, name, hops + 1) : null;
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** Frees the trees this project parsed (the entry's tree belongs to the caller). */
+  dispose(): void {
+    for (const tree of this.owned.splice(0)) tree.delete();
+  }
+}
+
+const single = new WeakMap<SyntaxTree, Project>();
+
+/**
+ * Every module name a file's imports could need, as `ModuleResolver` will be asked for it: `model` for
+ * `from model import Net`; `models`, `models.rnn` for `import models.rnn`; `.models` and `.models.Net` for
+ * `from .models import Net` (the imported name may be a submodule). For readers that pre-load a project.
+ */
+export function importedModuleNames(root: SyntaxNode): string[] {
+  const names = new Set<string>();
+  for (const stmt of descendants(root, ['import_statement', 'import_from_statement'])) {
+    if (stmt.type === 'import_statement') {
+      for (const item of stmt.childrenForFieldName('name')) {
+        const dotted = item?.type === 'aliased_import' ? item.childForFieldName('name') : item;
+        if (!dotted) continue;
+        const parts = namedChildren(dotted).map((p) => p.text);
+        for (let i = 1; i <= parts.length; i++) names.add(parts.slice(0, i).join('.'));
+      }
+      continue;
+    }
+    const moduleNode = stmt.childForFieldName('module_name');
+    if (!moduleNode) continue;
+    const module = moduleName(moduleNode);
+    names.add(module);
+    for (const item of stmt.childrenForFieldName('name')) {
+      const name = item?.type === 'aliased_import' ? item.childForFieldName('name')?.text : item?.text;
+      if (name) names.add(joinModule(module, [name]));
+    }
+  }
+  return [...names];
+}
+
+/** `.` + `models` → `.models`; `pkg` + `rnn` → `pkg.rnn`. */
+function joinModule(module: string, parts: readonly string[]): string {
+  let out = module;
+  for (const part of parts) out = out.endsWith('.') ? out + part : `${out}.${part}`;
+  return out;
+}
+
+/** `Rule.check` of a project rule: the rule over the file alone, keeping the findings that fall in it. */
+export function checkSingleFile(rule: ProjectRule, ctx: RuleContext): CodeFinding[] {
+  return rule
+    .checkProject(Project.ofContext(ctx))
+    .filter((f) => f.file === ctx.file)
+    .map((f) => f.finding);
+}

@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { analyzeProject } from '../../src/engine/code/analyze-project';
+import { analyzeCode } from '../../src/engine/code/index';
+import { importedModuleNames, type ModuleResolver } from '../../src/engine/code/project';
+import type { PythonParser } from '../../src/engine/code/python';
+import { applyEdits } from '../../src/engine/text';
+import type { CodeFinding } from '../../src/engine/types';
+import { findModule, readProjectFiles } from '../../src/node/project-files';
+import { sharedParser, py, syntaxProblemsOf } from './code-rule-tables';
+import { fixture, ROOT } from './fixtures';
+
+let parser: PythonParser;
+before(async () => {
+  parser = await sharedParser();
+});
+
+/** A resolver over in-memory files: `{ 'train.py': { model: 'model.py' } }` plus their texts. */
+function resolverOf(files: Record<string, string>, imports: Record<string, Record<string, string>>): ModuleResolver {
+  return (module, from) => {
+    const file = imports[from]?.[module];
+    return file === undefined ? undefined : { file, text: files[file] };
+  };
+}
+
+const ids = (found: readonly CodeFinding[] | undefined, only?: string): string[] =>
+  (found ?? []).filter((f) => only === undefined || f.id === only).map((f) => f.id);
+
+const CLASSIFIER = py(
+  'import torch.nn as nn',
+  'import torch.nn.functional as F',
+  'class Net(nn.Module):',
+  '    def __init__(self):',
+  '        super().__init__()',
+  '        self.fc = nn.Linear(8, 3)',
+  '    def forward(self, x):',
+  '        return F.softmax(self.fc(x), dim=1)',
+);
+
+const trainWith = (importLine: string, ctor: string): string => py(
+  'import torch.nn as nn',
+  importLine,
+  `model = ${ctor}`,
+  'criterion = nn.CrossEntropyLoss()',
+  'for x, y in loader:',
+  '    criterion(model(x), y).backward()',
+);
+
+describe('analyzeProject: the model in model.py, the loop in train.py', () => {
+  const dir = 'code/lstm_softmax_project';
+  const files = { 'train.py': fixture(`${dir}/train.py`), 'model.py': fixture(`${dir}/model.py`) };
+  const resolve = resolverOf(files, { 'train.py': { model: 'model.py' } });
+
+  test('the softmax finding and its fix go in model.py, with related information in train.py', () => {
+    const result = analyzeProject(parser, { file: 'train.py', text: files['train.py'] }, resolve);
+    const [softmax, ...others] = result.get('model.py') ?? [];
+    assert.deepEqual(others, []);
+    assert.equal(softmax.id, 'softmax-before-ce');
+    assert.equal(files['model.py'].slice(softmax.start, softmax.end), 'F.softmax(logits, dim=1)');
+    assert.equal(
+      softmax.message,
+      'the output of `F.softmax(logits, dim=1)` is passed to `nn.CrossEntropyLoss` (train.py line 23), which applies log-softmax ' +
+        'itself; the double softmax squashes the logits and flattens the gradients, so training stalls',
+    );
+    assert.deepEqual(softmax.related.map((r) => [r.location.file, r.location.line, r.message]), [['train.py', 23, 'loss `criterion(outputs, labels)`']]);
+    assert.equal(softmax.fixes.length, 1);
+    assert.equal(softmax.fixes[0].safe, false);
+    const fixed = applyEdits(files['model.py'], softmax.fixes[0].edits);
+    assert.equal(fixed, fixture(`${dir}/model.fixed.py`));
+    assert.deepEqual(syntaxProblemsOf(parser, fixed), []);
+    const again = analyzeProject(parser, { file: 'train.py', text: files['train.py'] }, resolverOf({ ...files, 'model.py': fixed }, { 'train.py': { model: 'model.py' } }));
+    assert.equal(again.has('model.py'), false, 'after the fix nothing is reported in model.py');
+  });
+
+  test('the recurrent layer in model.py makes rnn-no-grad-clip report the step in train.py', () => {
+    const found = analyzeProject(parser, { file: 'train.py', text: files['train.py'] }, resolve).get('train.py') ?? [];
+    const [rnn] = found.filter((f) => f.id === 'rnn-no-grad-clip');
+    assert.equal(files['train.py'].slice(rnn.start, rnn.end), 'optimizer.step()');
+    assert.match(rnn.message, /^the model has a recurrent layer \(`nn\.LSTM`, model\.py line 11\) but `optimizer\.step\(\)` runs without/);
+    assert.deepEqual(rnn.related.map((r) => [r.location.file, r.location.line]), [['model.py', 11]]);
+    assert.equal(
+      applyEdits(files['train.py'], rnn.fixes[0].edits),
+      files['train.py'].replace('        loss.backward()\n', '        loss.backward()\n        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)\n'),
+    );
+  });
+
+  test('analyzeCode on train.py alone sees neither, and equals analyzeProject without a resolver', () => {
+    const alone = analyzeCode(parser, files['train.py'], 'train.py');
+    assert.deepEqual(ids(alone).filter((id) => id === 'softmax-before-ce' || id === 'rnn-no-grad-clip'), []);
+    const project = analyzeProject(parser, { file: 'train.py', text: files['train.py'] }, () => undefined);
+    assert.deepEqual([...project.keys()], ['train.py']);
+    assert.deepEqual(project.get('train.py'), alone);
+  });
+
+  test('a suppression comment in model.py silences the finding there', () => {
+    const silenced = files['model.py'].replace('return F.softmax(logits, dim=1)', 'return F.softmax(logits, dim=1)  # traindx: ignore[softmax-before-ce]');
+    const result = analyzeProject(parser, { file: 'train.py', text: files['train.py'] }, resolverOf({ ...files, 'model.py': silenced }, { 'train.py': { model: 'model.py' } }));
+    assert.equal(result.has('model.py'), false);
+  });
+
+  test('options.ignore applies to the other files too', () => {
+    const result = analyzeProject(parser, { file: 'train.py', text: files['train.py'] }, resolve, { ignore: ['softmax-before-ce', 'rnn-no-grad-clip'] });
+    assert.equal(result.has('model.py'), false);
+    assert.deepEqual(ids(result.get('train.py'), 'rnn-no-grad-clip'), []);
+  });
+});
+
+describe('analyzeProject: import forms', () => {
+  const cases: { name: string; importLine: string; ctor: string; module: string; file: string; extra?: Record<string, string>; extraImports?: Record<string, Record<string, string>> }[] = [
+    { name: 'from model import Net', importLine: 'from model import Net', ctor: 'Net()', module: 'model', file: 'model.py' },
+    { name: 'from .models import Net', importLine: 'from .models import Net', ctor: 'Net()', module: '.models', file: 'pkg/models.py' },
+    { name: 'import models.rnn as m', importLine: 'import models.rnn as m', ctor: 'm.Net().to(device)', module: 'models.rnn', file: 'models/rnn.py' },
+    { name: 'import models.rnn (dotted use)', importLine: 'import models.rnn', ctor: 'models.rnn.Net()', module: 'models.rnn', file: 'models/rnn.py' },
+    { name: 'from . import models', importLine: 'from . import models', ctor: 'models.Net()', module: '.models', file: 'pkg/models.py' },
+    { name: 'from models import * (star)', importLine: 'from models import *', ctor: 'Net()', module: 'models', file: 'models.py' },
+    { name: 'aliased class', importLine: 'from model import Net as Classifier', ctor: 'Classifier()', module: 'model', file: 'model.py' },
+    {
+      name: 're-exported by a package __init__',
+      importLine: 'from models import Net', ctor: 'Net()', module: 'models', file: 'models/__init__.py',
+      extra: { 'models/__init__.py': 'from .classifier import Net\n', 'models/classifier.py': CLASSIFIER },
+      extraImports: { 'models/__init__.py': { '.classifier': 'models/classifier.py' } },
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      const files: Record<string, string> = { [c.file]: CLASSIFIER, ...c.extra };
+      const resolve = resolverOf(files, { 'train.py': { [c.module]: c.file }, ...c.extraImports });
+      const result = analyzeProject(parser, { file: 'train.py', text: trainWith(c.importLine, c.ctor) }, resolve);
+      const target = c.extra ? 'models/classifier.py' : c.file;
+      const found = result.get(target) ?? [];
+      assert.deepEqual(found.map((f) => `${f.id}:${files[target].slice(f.start, f.end)}`), ['softmax-before-ce:F.softmax(self.fc(x), dim=1)']);
+    });
+  }
+
+  test('forward inherited from a base class in a third file', () => {
+    const files = {
+      'model.py': py('from base import Base', 'class Net(Base):', '    pass'),
+      'base.py': CLASSIFIER.replace('class Net(nn.Module)', 'class Base(nn.Module)'),
+    };
+    const resolve = resolverOf(files, { 'train.py': { model: 'model.py' }, 'model.py': { base: 'base.py' } });
+    const result = analyzeProject(parser, { file: 'train.py', text: trainWith('from model import Net', 'Net()') }, resolve);
+    assert.deepEqual(ids(result.get('base.py')), ['softmax-before-ce']);
+  });
+
+  test('modules that import each other do not loop', () => {
+    const files = { 'a.py': py('from b import Net'), 'b.py': py('from a import Net') };
+    const resolve = resolverOf(files, { 'train.py': { a: 'a.py' }, 'a.py': { b: 'b.py' }, 'b.py': { a: 'a.py' } });
+    const result = analyzeProject(parser, { file: 'train.py', text: trainWith('from a import Net', 'Net()') }, resolve);
+    assert.deepEqual([...result.keys()], ['train.py']);
+  });
+
+  test('importedModuleNames lists what a resolver may be asked', () => {
+    const names = parser.withTree(py('import a.b.c as x', 'from .pkg import mod, other as o', 'from .. import up', 'from m import *'), (tree) => importedModuleNames(tree.rootNode));
+    assert.deepEqual(names, ['a', 'a.b', 'a.b.c', '.pkg', '.pkg.mod', '.pkg.other', '..', '..up', 'm']);
+  });
+});
+
+describe('readProjectFiles: local imports from disk', () => {
+  const pkg = join(ROOT, 'test/fixtures/code/project_pkg');
+
+  test('follows local imports relative to the file and the root, skips packages that are not there', async () => {
+    const project = await readProjectFiles(parser, join(pkg, 'train.py'), { root: pkg });
+    assert.deepEqual(project.files.map((f) => f.slice(pkg.length + 1)), [
+      'models/__init__.py', 'models/heads.py', 'utils/seed.py', 'models/rnn.py',
+    ]);
+    assert.deepEqual(project.notes, []);
+    assert.equal(project.resolve('numpy', join(pkg, 'train.py')), undefined);
+    assert.equal(project.resolve('.heads', join(pkg, 'models/rnn.py'))?.file, join(pkg, 'models/heads.py'));
+  });
+
+  test('the sigmoid in models/rnn.py is reported there, without a fix (the loss is in train.py)', async () => {
+    const project = await readProjectFiles(parser, join(pkg, 'train.py'), { root: pkg });
+    const result = analyzeProject(parser, project.entry, project.resolve);
+    const rnnFile = join(pkg, 'models/rnn.py');
+    const found = result.get(rnnFile) ?? [];
+    assert.deepEqual(found.map((f) => f.id), ['sigmoid-bce']);
+    assert.equal(fixture('code/project_pkg/models/rnn.py').slice(found[0].start, found[0].end), 'torch.sigmoid(self.fc(out[:, -1]))');
+    assert.deepEqual(found[0].fixes, []);
+    assert.deepEqual(found[0].related.map((r) => [r.location.file, r.location.line]), [[join(pkg, 'train.py'), 17]]);
+    assert.deepEqual(ids(result.get(project.entry.file), 'rnn-no-grad-clip'), [], 'train.py clips');
+  });
+
+  test('an unsaved text replaces the disk, and texts holds every file read', async () => {
+    const rnnFile = join(pkg, 'models/rnn.py');
+    const edited = fixture('code/project_pkg/models/rnn.py').replace('return torch.sigmoid(self.fc(out[:, -1]))', 'return self.fc(out[:, -1])');
+    const project = await readProjectFiles(parser, join(pkg, 'train.py'), { root: pkg, overrides: new Map([[rnnFile, edited]]) });
+    assert.equal(project.texts.get(rnnFile), edited);
+    assert.equal(project.texts.get(join(pkg, 'train.py')), fixture('code/project_pkg/train.py'));
+    assert.equal(analyzeProject(parser, project.entry, project.resolve).has(rnnFile), false);
+  });
+
+  test('never reads outside the root', async () => {
+    const project = await readProjectFiles(parser, join(pkg, 'train.py'), { root: join(pkg, 'models') });
+    assert.deepEqual(project.files.map((f) => f.slice(pkg.length + 1)), ['models/__init__.py', 'models/heads.py', 'models/rnn.py']);
+    assert.equal(await findModule('..seed004_keras.train', join(pkg, 'models/rnn.py'), pkg), null);
+    assert.equal(await findModule('.train', join(pkg, 'train.py'), pkg), join(pkg, 'train.py'));
+  });
+
+  test('caps the number of files and says so', async () => {
+    const project = await readProjectFiles(parser, join(pkg, 'train.py'), { root: pkg, maxFiles: 2 });
+    assert.deepEqual(project.files.map((f) => f.slice(pkg.length + 1)), ['models/__init__.py', 'models/heads.py']);
+    assert.equal(project.notes.length, 2);
+    assert.match(project.notes[0], /more than 2 local modules/);
+  });
+
+  test('caps the bytes read', async () => {
+    const project = await readProjectFiles(parser, join(pkg, 'train.py'), { root: pkg, maxBytes: 40 });
+    assert.deepEqual(project.files.map((f) => f.slice(pkg.length + 1)), ['models/heads.py']);
+    assert.ok(project.notes.every((n) => n.includes('byte budget')));
+  });
+});
