@@ -1,5 +1,6 @@
 import type { Run } from '../types';
 import { kerasProgress } from './keras';
+import { textMetrics } from './text-metrics';
 import { csvTable } from './csv';
 import { jsonLines } from './jsonl';
 import { trainerState } from './trainer-state';
@@ -9,7 +10,7 @@ import type { LogFormat, LogParser } from './parser';
 export type { LogFormat, LogParser } from './parser';
 
 /** Every format we read, most specific first. */
-export const LOG_FORMATS: readonly LogFormat[] = [tfEvents, kerasProgress, csvTable, trainerState, jsonLines];
+export const LOG_FORMATS: readonly LogFormat[] = [tfEvents, kerasProgress, textMetrics, csvTable, trainerState, jsonLines];
 
 /** How many bytes of a file's start sniffing needs to see. */
 export const SNIFF_LENGTH = 64 * 1024;

@@ -54,6 +54,8 @@ function editorLines(raw: string): number {
 }
 
 export type LineSink = (line: string, lineNumber: number) => void;
+/** A line given as `text.slice(start, end)` without making the slice: for parsers that scan in place. */
+export type RangeSink = (text: string, start: number, end: number, lineNumber: number) => void;
 
 /**
  * Feeds text chunks; calls `sink` once per complete line with the 1-based line number an editor
@@ -69,7 +71,8 @@ export class LineSplitter {
   /** Lines longer than {@link MAX_LINE_LENGTH} that were skipped. */
   skippedLongLines = 0;
 
-  constructor(private readonly sink: LineSink) {}
+  /** `rangeSink`, when given, receives the lines of plain chunks (no `\r`, `\b`, ESC) in place of `sink`. */
+  constructor(private readonly sink: LineSink, private readonly rangeSink?: RangeSink) {}
 
   /** Number of complete editor lines seen so far. */
   get lines(): number {
@@ -77,6 +80,36 @@ export class LineSplitter {
   }
 
   feed(chunk: string): void {
+    // Most chunks of a big log hold no `\r`, backspace or escape: their lines are shown as written.
+    if (chunk.indexOf('\r') === -1 && chunk.indexOf('\x08') === -1 && chunk.indexOf('\x1b') === -1) this.feedPlain(chunk);
+    else this.feedGeneral(chunk);
+  }
+
+  /** {@link feed} for a chunk without `\r`, `\b` or ESC: no per-line terminal emulation. */
+  private feedPlain(chunk: string): void {
+    let at = 0;
+    let nl = chunk.indexOf('\n');
+    if (nl !== -1 && (this.pending.length > 0 || this.tooLong)) {
+      // The pending part of a line may hold `\r`s: it ends the general way.
+      this.feedGeneral(chunk.slice(0, nl + 1));
+      at = nl + 1;
+      nl = chunk.indexOf('\n', at);
+    }
+    for (; nl !== -1; nl = chunk.indexOf('\n', at)) {
+      if (nl - at > MAX_LINE_LENGTH) {
+        this.skippedLongLines++;
+        this.lineNumber++;
+      } else if (this.rangeSink) {
+        this.rangeSink(chunk, at, nl, ++this.lineNumber);
+      } else {
+        this.sink(chunk.slice(at, nl), ++this.lineNumber);
+      }
+      at = nl + 1;
+    }
+    if (at < chunk.length) this.append(chunk.slice(at));
+  }
+
+  private feedGeneral(chunk: string): void {
     let at = 0;
     for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', at)) {
       this.append(chunk.slice(at, nl));
