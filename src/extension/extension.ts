@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { minimatch } from 'minimatch';
+import { fixAllSafe } from '../engine/code/fix-all';
+import type { PythonParser } from '../engine/code/python';
 import { loadPythonParser } from '../node/grammar';
 import { FixProvider } from './code-actions';
 import { Config } from './config';
@@ -132,6 +134,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
       );
     }),
     vscode.commands.registerCommand('traindx.linkLogToScript', () => linkLogToScript(workspace, config)),
+    vscode.commands.registerCommand('traindx.fixAll', () => fixAllInEditor(parser, config)),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (e.affectsConfiguration('traindx.logs')) await scan();
       if (e.affectsConfiguration('traindx')) await workspace.reanalyzeAll();
@@ -159,6 +162,37 @@ async function linkLogToScript(workspace: TrainingWorkspace, config: Config): Pr
   );
   if (!script) return;
   await config.setLink(vscode.workspace.asRelativePath(log, false), vscode.workspace.asRelativePath(script.uri, false));
+}
+
+/**
+ * Applies every safe fix (pure corrections, never fixes that change training) to the active Python
+ * document, as one undoable edit over just the span that changed.
+ */
+async function fixAllInEditor(parser: PythonParser, config: Config): Promise<void> {
+  const document = vscode.window.activeTextEditor?.document;
+  if (!document || document.languageId !== 'python') {
+    void vscode.window.showInformationMessage('TrainDx: open a Python training script to fix its problems.');
+    return;
+  }
+  const before = document.getText();
+  const version = document.version;
+  const result = fixAllSafe(parser, before, document.uri.fsPath, config.ignoredRules);
+  const unsafe = result.remaining.filter((f) => f.fixes.some((x) => !x.safe)).length;
+  const rest = unsafe > 0 ? ` ${unsafe} problem${unsafe === 1 ? '' : 's'} with fixes that change training are left for you to choose in the light bulb.` : '';
+  if (result.applied.length === 0) {
+    void vscode.window.showInformationMessage(`TrainDx: no safe fixes to apply.${rest}`);
+    return;
+  }
+  if (document.version !== version) return; // edited meanwhile: the fixes were computed for other text
+  let start = 0;
+  while (start < before.length && start < result.text.length && before[start] === result.text[start]) start++;
+  let end = 0;
+  while (end < before.length - start && end < result.text.length - start && before[before.length - 1 - end] === result.text[result.text.length - 1 - end]) end++;
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(document.uri, new vscode.Range(document.positionAt(start), document.positionAt(before.length - end)), result.text.slice(start, result.text.length - end));
+  await vscode.workspace.applyEdit(edit);
+  const n = result.applied.length;
+  void vscode.window.showInformationMessage(`TrainDx: applied ${n} safe fix${n === 1 ? '' : 'es'}.${rest}`);
 }
 
 export function deactivate(): void {
