@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, sep } from 'node:path';
 import * as vscode from 'vscode';
 import { analyzeRuns, type RunAnalysis } from '../engine/analyze-log';
 import { analyzeCode } from '../engine/code';
+import { analyzeProject } from '../engine/code/analyze-project';
 import type { PythonParser } from '../engine/code/python';
 import { detectStalled } from '../engine/curves/stalled';
 import { linkRunToScript, scriptForLog } from '../engine/link/link';
@@ -11,6 +12,7 @@ import type { CodeFinding, CurveFinding, Run } from '../engine/types';
 import type { RunData } from '../protocol/messages';
 import { LogFile, LogReadError, type LogState } from '../node/log-file';
 import { isEventFile, mlflowRunFolderOf, RunFolders } from '../node/run-folders';
+import { readProjectFiles } from '../node/project-files';
 import { readScript } from '../node/workspace-analysis';
 import type { Config } from './config';
 import { DiagnosticFactory } from './diagnostics';
@@ -57,6 +59,12 @@ export class TrainingWorkspace implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly runFolders = new RunFolders();
   private publishTimer: NodeJS.Timeout | undefined;
+  /** What the project analysis of an entry script found in the files it imports: entry → file → findings. */
+  private readonly crossFile = new Map<string, Map<string, { text: string; findings: CodeFinding[] }>>();
+  /** The latest project analysis started per entry; an older one that finishes late is dropped. */
+  private readonly projectGeneration = new Map<string, number>();
+  /** Files that got code diagnostics at the last publish, to clear those that no longer do. */
+  private published = new Set<string>();
   /** Curve findings after linking, per log path; what the panel's markers show. */
   private linkedCurves = new Map<string, CurveFinding[][]>();
 
@@ -157,6 +165,7 @@ export class TrainingWorkspace implements vscode.Disposable {
     for (const script of [...this.scripts.values()]) {
       if (gone(script.uri.fsPath) && !vscode.workspace.textDocuments.some((d) => d.uri.fsPath === script.uri.fsPath)) {
         this.scripts.delete(script.uri.fsPath);
+        this.crossFile.delete(script.uri.fsPath);
         this.diagnostics.delete(script.uri);
         this.schedulePublish();
       }
@@ -174,14 +183,65 @@ export class TrainingWorkspace implements vscode.Disposable {
     };
     this.scripts.set(document.uri.fsPath, entry);
     this.schedulePublish();
+    this.analyzeProjects(document.uri.fsPath);
     return entry;
+  }
+
+  /**
+   * Follows local imports in the background: re-analyses `changed` and every script whose analysis
+   * reached into other files, with the editor's unsaved texts. Single-file findings show at once; these
+   * replace them when ready, if the text is still the one analysed.
+   */
+  private analyzeProjects(changed: string): void {
+    for (const path of new Set([changed, ...this.crossFile.keys()])) {
+      const script = this.scripts.get(path);
+      if (script) void this.analyzeProject(path, script.text);
+    }
+  }
+
+  private async analyzeProject(path: string, text: string): Promise<void> {
+    const generation = (this.projectGeneration.get(path) ?? 0) + 1;
+    this.projectGeneration.set(path, generation);
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(path));
+    const overrides = new Map(
+      vscode.workspace.textDocuments.filter((d) => d.languageId === 'python' && d.uri.scheme === 'file').map((d) => [d.uri.fsPath, d.getText()]),
+    );
+    let project;
+    try {
+      project = await readProjectFiles(this.parser, path, { root: folder?.uri.fsPath ?? dirname(path), overrides }, text);
+    } catch {
+      return; // unreadable imports: the single-file findings stand
+    }
+    const current = this.scripts.get(path);
+    if (this.projectGeneration.get(path) !== generation || !current || current.text !== text) return;
+    const results = analyzeProject(this.parser, { file: path, text }, project.resolve, { ignore: this.config.ignoredRules });
+    this.scripts.set(path, { ...current, findings: results.get(path) ?? current.findings });
+    const others = new Map<string, { text: string; findings: CodeFinding[] }>();
+    for (const [file, findings] of results) {
+      const imported = project.texts.get(file);
+      if (file !== path && imported !== undefined) others.set(file, { text: imported, findings });
+    }
+    if (others.size > 0) this.crossFile.set(path, others);
+    else this.crossFile.delete(path);
+    this.schedulePublish();
+  }
+
+  /** Findings other scripts' analyses put in `file`, when they were made on its current text. */
+  private crossFindingsFor(file: string, text: string): CodeFinding[] {
+    const out: CodeFinding[] = [];
+    for (const others of this.crossFile.values()) {
+      const found = others.get(file);
+      if (found && found.text === text) out.push(...found.findings);
+    }
+    return out;
   }
 
   /** The code findings for exactly this version of the document, re-analysing if it changed since. */
   codeFindings(document: vscode.TextDocument): CodeFinding[] {
+    const text = document.getText();
     const entry = this.scripts.get(document.uri.fsPath);
-    if (entry && entry.version === document.version && entry.text === document.getText()) return entry.findings;
-    return this.analyzeDocument(document).findings;
+    const own = entry && entry.version === document.version && entry.text === text ? entry.findings : this.analyzeDocument(document).findings;
+    return [...own, ...this.crossFindingsFor(document.uri.fsPath, text)];
   }
 
   /** A closed document falls back to its content on disk. */
@@ -293,6 +353,7 @@ export class TrainingWorkspace implements vscode.Disposable {
     const findings = analyzeCode(this.parser, text, path, { ignore: this.config.ignoredRules });
     this.scripts.set(path, { uri: vscode.Uri.file(path), text, version: undefined, findings });
     this.schedulePublish();
+    this.analyzeProjects(path);
   }
 
   /** The script a user linked to this log in settings, as an absolute path. */
@@ -313,14 +374,24 @@ export class TrainingWorkspace implements vscode.Disposable {
   }
 
   private publish(): void {
-    const code = new Map<string, CodeFinding[]>([...this.scripts].map(([path, s]) => [path, s.findings]));
+    // Every file's code findings: its own, plus those other scripts' analyses placed in it.
+    const texts = new Map<string, string>([...this.scripts].map(([path, s]) => [path, s.text]));
+    for (const others of this.crossFile.values()) {
+      for (const [file, found] of others) if (!texts.has(file)) texts.set(file, found.text);
+    }
+    const code = new Map<string, CodeFinding[]>();
+    for (const [file, text] of texts) {
+      const unique = new Map<string, CodeFinding>();
+      for (const f of [...(this.scripts.get(file)?.findings ?? []), ...this.crossFindingsFor(file, text)]) unique.set(`${f.id}@${f.start}:${f.end}`, f);
+      code.set(file, [...unique.values()]);
+    }
     this.linkedCurves = new Map();
     for (const [path, entry] of this.logs) {
       const scriptPath = this.linkedScriptOf(path) ?? scriptForLog(path, [...this.scripts.keys()]);
       const script = scriptPath === undefined ? undefined : this.scripts.get(scriptPath);
       const curves = entry.runs.map(({ findings }) => {
         if (!script || scriptPath === undefined) return findings;
-        const linked = linkRunToScript({ file: path, findings }, { file: scriptPath, text: script.text, findings: code.get(scriptPath)! });
+        const linked = linkRunToScript({ file: path, findings }, { file: scriptPath, text: script.text, findings: code.get(scriptPath) ?? [] });
         code.set(scriptPath, linked.code);
         return linked.curve;
       });
@@ -332,11 +403,13 @@ export class TrainingWorkspace implements vscode.Disposable {
       // findings still reach the panel and, linked, the script.
       if (entry.file) this.diagnostics.set(entry.uri, curves.flat().flatMap((f) => this.factory.fromCurve(f) ?? []));
     }
-    for (const [path, script] of this.scripts) {
-      const lines = new LineIndex(script.text);
+    for (const [path, findings] of code) {
+      const lines = new LineIndex(texts.get(path)!);
       const document = { positionAt: (offset: number) => toPosition(lines.positionAt(offset)) };
-      this.diagnostics.set(script.uri, code.get(path)!.flatMap((f) => this.factory.fromCode(f, document) ?? []));
+      this.diagnostics.set(vscode.Uri.file(path), findings.flatMap((f) => this.factory.fromCode(f, document) ?? []));
     }
+    for (const path of this.published) if (!code.has(path)) this.diagnostics.delete(vscode.Uri.file(path));
+    this.published = new Set(code.keys());
     this.changed.fire();
   }
 }

@@ -126,6 +126,22 @@ describe('TrainDx on the seed-000 GRU run', () => {
     assert.equal(document.getText(), readFileSync(join(FIXTURES, 'code', 'seed000_gru_train.py'), 'utf8'));
   });
 
+  it('follows the script\'s imports: the softmax before CrossEntropyLoss is a problem in model.py, fixed there', async () => {
+    const project = vscode.Uri.joinPath(folder(), 'lstm-project');
+    const model = vscode.Uri.joinPath(project, 'model.py');
+    await vscode.window.showTextDocument(vscode.Uri.joinPath(project, 'train.py'), { viewColumn: vscode.ViewColumn.One });
+    const [finding] = (await diagnosticsWhen(model, withCode('softmax-before-ce'))).filter((d) => codeOf(d) === 'softmax-before-ce');
+    assert.ok((finding.relatedInformation ?? []).some((r) => r.location.uri.path.endsWith('lstm-project/train.py')));
+    const document = await vscode.workspace.openTextDocument(model);
+    assert.equal(document.getText(finding.range).startsWith('F.softmax'), true, document.getText(finding.range));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', model, finding.range);
+    const fix = actions.find((a) => a.title.startsWith('Return logits'));
+    assert.ok(fix?.edit, `no fix among: ${actions.map((a) => a.title).join(' | ')}`);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.equal(document.getText(), readFileSync(join(FIXTURES, 'code', 'lstm_softmax_project', 'model.fixed.py'), 'utf8'));
+    await diagnosticsWhen(model, (d) => !withCode('softmax-before-ce')(d));
+  });
+
   it('follows a log while the run writes it: the collapse appears when its epoch is written', async () => {
     const log = readFileSync(logUri().fsPath, 'utf8');
     const cut = log.indexOf('Epoch 27/50');
