@@ -7,6 +7,7 @@ import { analyzeProject } from '../engine/code/analyze-project';
 import type { PythonParser } from '../engine/code/python';
 import { detectStalled } from '../engine/curves/stalled';
 import { linkRunToScript, scriptForLog } from '../engine/link/link';
+import { namedLogPaths } from '../engine/link/named-logs';
 import { LineIndex, type Position } from '../engine/text';
 import type { CodeFinding, CurveFinding, Run } from '../engine/types';
 import type { RunData } from '../protocol/messages';
@@ -39,6 +40,8 @@ interface ScriptEntry {
   /** The document version analysed; undefined when read from disk. */
   readonly version: number | undefined;
   readonly findings: CodeFinding[];
+  /** The log paths the script names (`CSVLogger('history.csv')`). */
+  readonly logs: readonly string[];
 }
 
 /** Most scripts read from disk per log folder, to link a log with the script beside it. */
@@ -180,6 +183,7 @@ export class TrainingWorkspace implements vscode.Disposable {
       text,
       version: document.version,
       findings: analyzeCode(this.parser, text, document.uri.fsPath, { ignore: this.config.ignoredRules }),
+      logs: namedLogPaths(this.parser, text),
     };
     this.scripts.set(document.uri.fsPath, entry);
     this.schedulePublish();
@@ -351,7 +355,7 @@ export class TrainingWorkspace implements vscode.Disposable {
       return;
     }
     const findings = analyzeCode(this.parser, text, path, { ignore: this.config.ignoredRules });
-    this.scripts.set(path, { uri: vscode.Uri.file(path), text, version: undefined, findings });
+    this.scripts.set(path, { uri: vscode.Uri.file(path), text, version: undefined, findings, logs: namedLogPaths(this.parser, text) });
     this.schedulePublish();
     this.analyzeProjects(path);
   }
@@ -387,7 +391,8 @@ export class TrainingWorkspace implements vscode.Disposable {
     }
     this.linkedCurves = new Map();
     for (const [path, entry] of this.logs) {
-      const scriptPath = this.linkedScriptOf(path) ?? scriptForLog(path, [...this.scripts.keys()]);
+      const named = new Map([...this.scripts].map(([file, script]) => [file, script.logs]));
+      const scriptPath = this.linkedScriptOf(path) ?? scriptForLog(path, [...this.scripts.keys()], named);
       const script = scriptPath === undefined ? undefined : this.scripts.get(scriptPath);
       const curves = entry.runs.map(({ findings }) => {
         if (!script || scriptPath === undefined) return findings;

@@ -3,6 +3,7 @@ import { analyzeRuns, type RunAnalysis } from '../engine/analyze-log';
 import { analyzeProject } from '../engine/code/analyze-project';
 import type { ModuleResolver } from '../engine/code/project';
 import { linkRunToScript, scriptForLog } from '../engine/link/link';
+import { namedLogPaths } from '../engine/link/named-logs';
 import type { CodeFinding } from '../engine/types';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { discover } from './discover';
@@ -22,6 +23,8 @@ export interface ScriptReport {
   readonly file: string;
   readonly text: string;
   readonly findings: CodeFinding[];
+  /** The log paths the script names (`CSVLogger('history.csv')`), for linking logs to it. */
+  readonly logs?: readonly string[];
 }
 
 export interface Report {
@@ -142,6 +145,7 @@ async function analyzeScripts(paths: readonly string[], options: AnalyzeOptions)
     file,
     text,
     findings: [...findings.values()].sort((a, b) => a.start - b.start || a.end - b.end),
+    logs: namedLogPaths(parser, text),
   }));
 }
 
@@ -172,7 +176,8 @@ export async function readScript(file: string): Promise<string> {
 function link(report: Report, explicitScript: string | undefined): Report {
   const scripts = new Map(report.scripts.map((s) => [s.file, s]));
   const logs = report.logs.map((log) => {
-    const file = explicitScript ?? scriptForLog(log.source, [...scripts.keys()]);
+    const named = new Map([...scripts].map(([file, s]) => [file, s.logs ?? []]));
+    const file = explicitScript ?? scriptForLog(log.source, [...scripts.keys()], named);
     if (file === undefined || !scripts.has(file)) return log;
     const runs = log.runs.map((run) => {
       const script = scripts.get(file)!;

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -63,6 +63,19 @@ describe('traindx analyze', () => {
       ['test/fixtures/code/lstm_softmax_project/train.py', ['rnn-no-grad-clip@25']],
       ['test/fixtures/code/lstm_softmax_project/model.py', ['softmax-before-ce@18']],
     ]);
+  });
+
+  it('links a log to the script that names it, even in another folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'traindx-link-'));
+    mkdirSync(join(dir, 'logs'));
+    mkdirSync(join(dir, 'src'));
+    copyFileSync(join(ROOT, LOG), join(dir, 'logs', 'train.log'));
+    const script = readFileSync(join(ROOT, SCRIPT), 'utf8').replace('import torch\n', "import logging\nimport torch\nlogging.basicConfig(filename='logs/train.log')\n");
+    writeFileSync(join(dir, 'src', 'fit.py'), script);
+    writeFileSync(join(dir, 'src', 'other.py'), 'print("not a training script")\n');
+    const { stdout } = cli('analyze', dir, '--format', 'json');
+    const [collapse] = JSON.parse(stdout).runs[0].findings.filter((f: { id: string }) => f.id === 'collapse');
+    assert.deepEqual(collapse.related.map((r: { file: string; line: number }) => [r.file, r.line]), [[join(dir, 'src', 'fit.py'), 71]]);
   });
 
   it('writes SARIF 2.1.0', () => {

@@ -17,6 +17,7 @@ import {
   positionalArguments,
   readImports,
   resolveName,
+  stringValue,
   type ImportTable,
   type SyntaxNode,
   type SyntaxTree,
@@ -55,14 +56,6 @@ export function kerasClass(call: SyntaxNode): string | null {
   if (!keras || imports.starModules.some((m) => m.startsWith('torch'))) return null;
   const head = name.split('.')[0];
   return !name.includes('.') || ['layers', 'keras', 'optimizers', 'losses', 'tf'].includes(head) ? lastSegment(name) : null;
-}
-
-/** The text of a string literal without its quotes and prefixes, or null for anything else (f-strings included). */
-export function stringValue(node: SyntaxNode | null): string | null {
-  if (!node || node.type !== 'string') return null;
-  const parts = node.namedChildren.filter((c) => c !== null);
-  if (parts.some((c) => c.type === 'interpolation')) return null;
-  return parts.filter((c) => c.type === 'string_content').map((c) => c.text).join('');
 }
 
 /** An edit replacing the content of a string literal, keeping its quotes. */

@@ -421,3 +421,11 @@ export function localNameFor(qualified: string, imports: ImportTable): string | 
   }
   return best;
 }
+
+/** The text of a string literal without its quotes and prefixes, or null for anything else (f-strings included). */
+export function stringValue(node: SyntaxNode | null): string | null {
+  if (!node || node.type !== 'string') return null;
+  const parts = node.namedChildren.filter((c) => c !== null);
+  if (parts.some((c) => c.type === 'interpolation')) return null;
+  return parts.filter((c) => c.type === 'string_content').map((c) => c.text).join('');
+}

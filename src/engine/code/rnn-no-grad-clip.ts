@@ -34,10 +34,11 @@ import {
   readImports,
   resolveName,
   statementIndentation,
+  stringValue,
   type ImportTable,
   type SyntaxNode,
 } from './python';
-import { appendKeyword, assignedCall, compileCalls, isKerasFile, kerasClass, stringValue } from './keras-model';
+import { appendKeyword, assignedCall, compileCalls, isKerasFile, kerasClass } from './keras-model';
 import { checkSingleFile, type Project, type ProjectRule, type SourceFile } from './project';
 import type { RuleContext } from './rule';
 

@@ -8,7 +8,7 @@
 
 import type { CodeFinding, Fix, TextEdit } from '../types';
 import { assignmentsTo, importsOfTree, qualifiedCallee, torchName } from './activations';
-import { compileCalls, isKerasFile, kerasClass, layerActivation, modelLayers, replaceStringContent, stringValue } from './keras-model';
+import { compileCalls, isKerasFile, kerasClass, layerActivation, modelLayers, replaceStringContent } from './keras-model';
 import { checkSingleFile, type Project, type ProjectFinding, type ProjectRule, type SourceFile } from './project';
 import {
   calleeName,
@@ -19,6 +19,7 @@ import {
   methodName,
   methodReceiver,
   positionalArguments,
+  stringValue,
   type SyntaxNode,
 } from './python';
 

@@ -1,4 +1,5 @@
 import { LineIndex } from '../text';
+import { namesLog } from './named-logs';
 import type { CodeFinding, CurveFinding, Related } from '../types';
 
 /**
@@ -69,10 +70,15 @@ function splitPath(path: string): { folder: string; base: string } {
 }
 
 /**
- * Picks the script that most likely wrote a log: the only Python file in the log's folder, or else
+ * Picks the script that most likely wrote a log: the one script that names the log (`CSVLogger('x.csv')`,
+ * `SummaryWriter('runs/x')`, see `namedLogPaths`), else the only Python file in the log's folder, else
  * the only one there whose name starts with `train`. Undefined when it is not clear.
  */
-export function scriptForLog(log: string, scripts: readonly string[]): string | undefined {
+export function scriptForLog(log: string, scripts: readonly string[], named?: ReadonlyMap<string, readonly string[]>): string | undefined {
+  if (named) {
+    const naming = scripts.filter((s) => namesLog(named.get(s) ?? [], log));
+    if (naming.length === 1) return naming[0];
+  }
   const folder = splitPath(log).folder;
   const beside = scripts.filter((s) => splitPath(s).folder === folder);
   if (beside.length === 1) return beside[0];
