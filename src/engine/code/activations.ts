@@ -8,6 +8,7 @@
 import type { TextEdit } from '../types';
 import type { Project, SourceFile } from './project';
 import {
+  assignmentsTo,
   calleeName,
   descendants,
   dottedName,
@@ -18,6 +19,7 @@ import {
   methodName,
   methodReceiver,
   parentOf,
+  patternAssignmentsTo,
   positionalArguments,
   readImports,
   resolveName,
@@ -190,36 +192,6 @@ function scopeKey(node: SyntaxNode, name: string): string {
   return fn ? `function ${fn.id}` : 'module';
 }
 
-const assignmentIndexes = new WeakMap<SyntaxTree, { plain: Map<string, SyntaxNode[]>; patterns: Map<string, SyntaxNode[]> }>();
-
-function assignmentIndex(tree: SyntaxTree): { plain: Map<string, SyntaxNode[]>; patterns: Map<string, SyntaxNode[]> } {
-  let index = assignmentIndexes.get(tree);
-  if (!index) {
-    index = { plain: new Map(), patterns: new Map() };
-    const add = (map: Map<string, SyntaxNode[]>, name: string, node: SyntaxNode): void => {
-      const list = map.get(name);
-      if (list) list.push(node);
-      else map.set(name, [node]);
-    };
-    for (const a of descendants(tree.rootNode, 'assignment')) {
-      const left = a.childForFieldName('left');
-      const name = dottedName(left);
-      if (name !== null) add(index.plain, name, a);
-      else if (left) for (const id of descendants(left, 'identifier')) add(index.patterns, id.text, a);
-    }
-    assignmentIndexes.set(tree, index);
-  }
-  return index;
-}
-
-/**
- * The assignments `name = value` of a file (plain or annotated; `self.x` and other dotted targets included),
- * in document order, indexed once per tree: rules ask about a name at every use.
- */
-export function assignmentsTo(tree: SyntaxTree, name: string): readonly SyntaxNode[] {
-  return assignmentIndex(tree).plain.get(name) ?? [];
-}
-
 const byFunction = new WeakMap<SyntaxTree, Map<string, Map<number | null, SyntaxNode[]>>>();
 
 /** `assignmentsTo` restricted to those directly in function `fn` (module level when null), grouped once per name. */
@@ -238,11 +210,6 @@ export function assignmentsIn(tree: SyntaxTree, name: string, fn: SyntaxNode | n
     cache.set(name, groups);
   }
   return groups.get(fn?.id ?? null) ?? [];
-}
-
-/** Assignments that bind `name` inside a pattern (`a, name = ...`), in document order. */
-function patternAssignmentsTo(tree: SyntaxTree, name: string): readonly SyntaxNode[] {
-  return assignmentIndex(tree).patterns.get(name) ?? [];
 }
 
 function lossInput(call: SyntaxNode): SyntaxNode | null {

@@ -7,10 +7,11 @@
  */
 
 import type { CodeFinding } from '../types';
-import { assignmentsTo, qualifiedCallee } from './activations';
+import { qualifiedCallee } from './activations';
 import { kerasClass } from './keras-model';
 import type { Rule } from './rule';
 import {
+  assignmentsTo,
   descendants,
   enclosingFunction,
   keywordArgument,

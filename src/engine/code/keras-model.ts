@@ -5,8 +5,8 @@
  */
 
 import type { TextEdit } from '../types';
-import { assignmentsTo } from './activations';
 import {
+  assignmentsTo,
   calleeName,
   descendants,
   dottedName,

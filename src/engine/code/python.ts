@@ -429,3 +429,43 @@ export function stringValue(node: SyntaxNode | null): string | null {
   if (parts.some((c) => c.type === 'interpolation')) return null;
   return parts.filter((c) => c.type === 'string_content').map((c) => c.text).join('');
 }
+
+const assignmentIndexes = new WeakMap<SyntaxTree, { plain: Map<string, SyntaxNode[]>; patterns: Map<string, SyntaxNode[]> }>();
+
+function assignmentIndex(tree: SyntaxTree): { plain: Map<string, SyntaxNode[]>; patterns: Map<string, SyntaxNode[]> } {
+  let index = assignmentIndexes.get(tree);
+  if (!index) {
+    index = { plain: new Map(), patterns: new Map() };
+    const add = (map: Map<string, SyntaxNode[]>, name: string, node: SyntaxNode): void => {
+      const list = map.get(name);
+      if (list) list.push(node);
+      else map.set(name, [node]);
+    };
+    for (const a of descendants(tree.rootNode, 'assignment')) {
+      const left = a.childForFieldName('left');
+      const name = dottedName(left);
+      if (name !== null) add(index.plain, name, a);
+      else if (left) for (const id of descendants(left, 'identifier')) add(index.patterns, id.text, a);
+    }
+    assignmentIndexes.set(tree, index);
+  }
+  return index;
+}
+
+/**
+ * The assignments `name = value` of a file (plain or annotated; `self.x` and other dotted targets included),
+ * in document order, indexed once per tree: rules ask about a name at every use.
+ */
+export function assignmentsTo(tree: SyntaxTree, name: string): readonly SyntaxNode[] {
+  return assignmentIndex(tree).plain.get(name) ?? [];
+}
+
+/** Assignments that bind `name` inside a pattern (`a, name = ...`), in document order. */
+export function patternAssignmentsTo(tree: SyntaxTree, name: string): readonly SyntaxNode[] {
+  return assignmentIndex(tree).patterns.get(name) ?? [];
+}
+
+/** The right-hand sides of `name = value` anywhere in the file (plain, annotated or dotted targets like `self.x`). */
+export function assignedValues(tree: SyntaxTree, name: string): SyntaxNode[] {
+  return assignmentsTo(tree, name).flatMap((a) => a.childForFieldName('right') ?? []);
+}

@@ -9,6 +9,7 @@
 
 import type { CodeFinding, Fix } from '../types';
 import {
+  assignedValues,
   calleeName,
   contains,
   descendants,
@@ -98,7 +99,6 @@ function importedRecurrentLayer(project: Project, facts: FileFacts): LayerRef | 
 /** What the rule looks up repeatedly, computed once per file. */
 class FileFacts {
   readonly imports: ImportTable;
-  private assignments: Map<string, SyntaxNode[]> | undefined;
   private helpers: Set<string> | undefined;
   private clips: SyntaxNode[] | undefined;
   private backwards: SyntaxNode[] | undefined;
@@ -109,18 +109,7 @@ class FileFacts {
 
   /** Right-hand sides of `name = value` (plain or annotated) anywhere in the file. */
   assignedValues(name: string): readonly SyntaxNode[] {
-    if (!this.assignments) {
-      this.assignments = new Map();
-      for (const assignment of descendants(this.root, 'assignment')) {
-        const left = dottedName(assignment.childForFieldName('left'));
-        const right = assignment.childForFieldName('right');
-        if (left === null || !right) continue;
-        const list = this.assignments.get(left) ?? [];
-        list.push(right);
-        this.assignments.set(left, list);
-      }
-    }
-    return this.assignments.get(name) ?? [];
+    return assignedValues(this.root.tree, name);
   }
 
   /** Right-hand sides of `name = <call>`, when they are calls. */

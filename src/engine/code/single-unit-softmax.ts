@@ -7,10 +7,11 @@
  */
 
 import type { CodeFinding, Fix, TextEdit } from '../types';
-import { assignmentsTo, importsOfTree, qualifiedCallee, torchName } from './activations';
+import { importsOfTree, qualifiedCallee, torchName } from './activations';
 import { compileCalls, isKerasFile, kerasClass, layerActivation, modelLayers, replaceStringContent } from './keras-model';
 import { checkSingleFile, type Project, type ProjectFinding, type ProjectRule, type SourceFile } from './project';
 import {
+  assignmentsTo,
   calleeName,
   descendants,
   dottedName,

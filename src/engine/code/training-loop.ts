@@ -6,6 +6,7 @@
  */
 
 import {
+  assignedValues,
   calleeName,
   contains,
   descendants,
@@ -36,7 +37,6 @@ const GRAD_OFF = new Set(['torch.no_grad', 'torch.inference_mode', 'torch.autogr
 /** Facts about one file, computed lazily and cached per tree. */
 export class LoopFacts {
   readonly imports: ImportTable;
-  private assignmentMap: Map<string, SyntaxNode[]> | undefined;
   private backwardList: SyntaxNode[] | undefined;
   private functionMap: Map<string, SyntaxNode[]> | undefined;
   private optimized: string[] | undefined;
@@ -51,18 +51,7 @@ export class LoopFacts {
 
   /** Right-hand sides of `name = value` anywhere in the file (dotted names: `self.loader`). */
   assignedValues(name: string): readonly SyntaxNode[] {
-    if (!this.assignmentMap) {
-      this.assignmentMap = new Map();
-      for (const assignment of descendants(this.root, 'assignment')) {
-        const left = dottedName(assignment.childForFieldName('left'));
-        const right = assignment.childForFieldName('right');
-        if (left === null || !right) continue;
-        const list = this.assignmentMap.get(left) ?? [];
-        list.push(right);
-        this.assignmentMap.set(left, list);
-      }
-    }
-    return this.assignmentMap.get(name) ?? [];
+    return assignedValues(this.root.tree, name);
   }
 
   /** The qualified name of a call's callee through the imports (`nn.MSELoss` → `torch.nn.MSELoss`), or null. */
