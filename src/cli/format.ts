@@ -136,7 +136,7 @@ function summary(report: Report): string {
   if (findings.length === 0) return `no problems found in ${scope}`;
   const counts = new Map<Severity, number>();
   for (const { finding } of findings) counts.set(finding.severity, (counts.get(finding.severity) ?? 0) + 1);
-  const parts = [...counts].map(([severity, n]) => `${n} ${severity}${n === 1 ? '' : 's'}`);
+  const parts = [...counts].map(([severity, n]) => `${n} ${severity}${n === 1 || severity === 'info' ? '' : 's'}`);
   return `${findings.length} problem${findings.length === 1 ? '' : 's'} (${parts.join(', ')}) in ${scope}`;
 }
 

@@ -31,10 +31,11 @@ describe('traindx analyze', () => {
     ]);
     assert.deepEqual(
       run.findings.map((f: Record<string, unknown>) => [f.id, f.severity, f.metric, f.epoch, f.step, f.line]),
-      [['collapse', 'warning', 'accuracy', 27, null, 352]],
+      [['plateau', 'info', 'val_accuracy', 10, null, 131], ['collapse', 'warning', 'accuracy', 27, null, 352]],
     );
-    assert.equal(run.findings[0].related[0].file, 'test/fixtures/workspace/gru-run/train.py');
-    assert.equal(run.findings[0].related[0].line, 69);
+    const collapse = run.findings[1];
+    assert.equal(collapse.related[0].file, 'test/fixtures/workspace/gru-run/train.py');
+    assert.equal(collapse.related[0].line, 69);
 
     assert.equal(doc.code.length, 1);
     const [finding] = doc.code[0].findings;
@@ -49,7 +50,7 @@ describe('traindx analyze', () => {
     const sick = cli('analyze', LOG);
     assert.equal(sick.code, 1);
     assert.match(sick.stdout, new RegExp(`^${LOG}:352: warning \\[collapse\\] train \`accuracy\` collapsed from 0\\.99`, 'm'));
-    assert.match(sick.stdout, /^1 problem \(1 warning\) in 1 run and 0 scripts$/m);
+    assert.match(sick.stdout, /^2 problems \(1 info, 1 warning\) in 1 run and 0 scripts$/m);
     const healthy = cli('analyze', 'test/fixtures/logs/keras3_verbose1_healthy.log');
     assert.equal(healthy.code, 0);
     assert.match(healthy.stdout, /^no problems found in 1 run and 0 scripts$/m);
@@ -83,7 +84,7 @@ describe('traindx analyze', () => {
     assert.equal(code, 1);
     const sarif = JSON.parse(stdout);
     assert.equal(sarif.version, '2.1.0');
-    assert.deepEqual(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId).sort(), ['collapse', 'no-grad-inside-loop', 'rnn-no-grad-clip']);
+    assert.deepEqual(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId).sort(), ['collapse', 'no-grad-inside-loop', 'plateau', 'rnn-no-grad-clip']);
   });
 
   it('refuses bad input with one line on stderr and exit 2, never a stack trace', () => {

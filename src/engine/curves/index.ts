@@ -1,11 +1,22 @@
 import type { CurveFinding, Run } from '../types';
 import { collapse } from './collapse';
+import { divergence } from './divergence';
+import { generalizationGap } from './generalization-gap';
+import { nonFinite } from './non-finite';
+import { notLearning } from './not-learning';
+import { overfitting } from './overfitting';
+import { plateau } from './plateau';
+import { chanceLevel } from './chance-level';
+import { lossMetricMismatch } from './loss-metric-mismatch';
+import { oscillation } from './oscillation';
+import { stuckMetric } from './stuck-metric';
+import { valBetterThanTrain } from './val-better-than-train';
 import type { Detector, DetectorContext } from './detector';
 
 export type { Detector, DetectorContext } from './detector';
 
 /** Every curve detector, in the order their findings are listed. */
-export const DETECTORS: readonly Detector[] = [collapse];
+export const DETECTORS: readonly Detector[] = [nonFinite, divergence, collapse, overfitting, generalizationGap, plateau, notLearning, oscillation, valBetterThanTrain, lossMetricMismatch, stuckMetric, chanceLevel];
 
 export interface DetectOptions {
   /** Finding ids the user switched off. */

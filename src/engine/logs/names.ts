@@ -46,6 +46,6 @@ export function canonicalMetric(raw: string): MetricName {
 /** Whether higher values of the metric are better (accuracy-like), lower (loss-like), or unknown. */
 export function metricDirection(metric: string): 'higher' | 'lower' | 'unknown' {
   if (/loss|perplexity|ppl|error|mse|mae|rmse/.test(metric)) return 'lower';
-  if (/acc|f1|auc|precision|recall|map|iou|dice|bleu|rouge/.test(metric)) return 'higher';
+  if (/acc|f1|auc|precision|recall|map|iou|dice|bleu|rouge|hr@|ndcg|mrr/.test(metric)) return 'higher';
   return 'unknown';
 }
