@@ -181,5 +181,7 @@ describe('TrainDx on the seed-000 GRU run', () => {
     // The marker shades the fall: from the best epoch before it (24) to the bottom (27).
     assert.deepEqual(run.markers.filter((m) => m.id === 'collapse').map((m) => [m.id, m.x, m.xEnd]), [['collapse', 24, 27]]);
     assert.equal(panel.viewColumn, vscode.ViewColumn.Two);
+    // Leave the workbench tidy for the browser checks and the screenshot that follow the suite.
+    await vscode.commands.executeCommand('notifications.clearAll');
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { analyzeProject } from '../../src/engine/code/analyze-project';
 import { analyzeCode } from '../../src/engine/code/index';
-import { importedModuleNames, type ModuleResolver } from '../../src/engine/code/project';
+import { displayPath, importedModuleNames, type ModuleResolver } from '../../src/engine/code/project';
 import type { PythonParser } from '../../src/engine/code/python';
 import { applyEdits } from '../../src/engine/text';
 import type { CodeFinding } from '../../src/engine/types';
@@ -208,5 +208,16 @@ describe('readProjectFiles: local imports from disk', () => {
     const project = await readProjectFiles(parser, join(pkg, 'train.py'), { root: pkg, maxBytes: 40 });
     assert.deepEqual(project.files.map((f) => f.slice(pkg.length + 1)), ['models/heads.py']);
     assert.ok(project.notes.every((n) => n.includes('byte budget')));
+  });
+});
+
+describe('displayPath', () => {
+  test('names a file relative to the folder of the file that mentions it', () => {
+    assert.equal(displayPath('/tmp/ws/proj/model.py', '/tmp/ws/proj/train.py'), 'model.py');
+    assert.equal(displayPath('/tmp/ws/proj/models/rnn.py', '/tmp/ws/proj/train.py'), 'models/rnn.py');
+    assert.equal(displayPath('/tmp/ws/lib/rnn.py', '/tmp/ws/proj/train.py'), '../lib/rnn.py');
+    assert.equal(displayPath('C:\\w\\p\\model.py', 'C:\\w\\p\\train.py'), 'model.py');
+    assert.equal(displayPath('proj/model.py', 'proj/train.py'), 'model.py');
+    assert.equal(displayPath('D:\\x\\m.py', 'C:\\w\\t.py'), 'D:\\x\\m.py');
   });
 });

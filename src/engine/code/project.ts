@@ -321,3 +321,17 @@ export function checkSingleFile(rule: ProjectRule, ctx: RuleContext): CodeFindin
     .filter((f) => f.file === ctx.file)
     .map((f) => f.finding);
 }
+
+/**
+ * How a message names `file` to a reader of `from`: relative to `from`'s folder (`model.py`,
+ * `../models/rnn.py`), whatever the separators, so messages never carry a machine's absolute paths.
+ */
+export function displayPath(file: string, from: string): string {
+  const parts = (path: string) => path.split(/[\\/]+/);
+  const target = parts(file);
+  const base = parts(from).slice(0, -1);
+  let common = 0;
+  while (common < base.length && common < target.length - 1 && base[common] === target[common]) common++;
+  if (common === 0 && (file.startsWith('/') || /^[A-Za-z]:/.test(file))) return file; // nothing shared (another drive)
+  return [...base.slice(common).map(() => '..'), ...target.slice(common)].join('/');
+}

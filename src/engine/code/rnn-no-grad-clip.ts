@@ -40,7 +40,7 @@ import {
   type SyntaxNode,
 } from './python';
 import { appendKeyword, assignedCall, compileCalls, isKerasFile, kerasClass } from './keras-model';
-import { checkSingleFile, type Project, type ProjectRule, type SourceFile } from './project';
+import { checkSingleFile, displayPath, type Project, type ProjectRule, type SourceFile } from './project';
 import type { RuleContext } from './rule';
 
 const TORCH_RECURRENT = new Set(['GRU', 'LSTM', 'RNN', 'GRUCell', 'LSTMCell', 'RNNCell'].map((n) => `torch.nn.${n}`));
@@ -181,7 +181,7 @@ function checkPyTorch(ctx: RuleContext, facts: FileFacts, layer: LayerRef | null
   for (const step of trainingSteps(facts)) {
     if (isClipped(step, facts)) continue;
     const layerName = layer.name;
-    const layerLine = `${elsewhere ? `${layer.source.file} ` : ''}line ${layer.source.lineOf(layer.node)}`;
+    const layerLine = `${elsewhere ? `${displayPath(layer.source.file, ctx.file)} ` : ''}line ${layer.source.lineOf(layer.node)}`;
     const stepText = describeCall(step.step);
     const fix = clipFix(ctx, step, facts);
     findings.push(

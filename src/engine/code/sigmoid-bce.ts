@@ -14,7 +14,7 @@ import {
   type Activation,
   type LossCall,
 } from './activations';
-import { checkSingleFile, type Project, type ProjectFinding, type ProjectRule, type SourceFile } from './project';
+import { checkSingleFile, displayPath, type Project, type ProjectFinding, type ProjectRule, type SourceFile } from './project';
 import type { SyntaxNode } from './python';
 
 const SIGMOID = new Set(['sigmoid'] as const);
@@ -51,7 +51,7 @@ function checkProject(project: Project): ProjectFinding[] {
     const loss = fed[0];
     const ctx = activation.source.context(sigmoidBce);
     const lossName = entry.text.slice(loss.lossName.startIndex, loss.lossName.endIndex);
-    const where = `${activation.source === entry ? '' : `${entry.file} `}line ${entry.lineOf(loss.call)}`;
+    const where = `${activation.source === entry ? '' : `${displayPath(entry.file, activation.source.file)} `}line ${entry.lineOf(loss.call)}`;
     const sigmoid = describe(activation.node);
     const message = loss.kind === 'bce'
       ? `\`${lossName}\` (${where}) receives the output of \`${sigmoid}\`; computing the log of a saturated sigmoid ` +

@@ -15,7 +15,7 @@ import {
   type LossCall,
 } from './activations';
 import { assignedCall, compileCalls, kerasClass, layerActivation, modelLayers } from './keras-model';
-import { checkSingleFile, type Project, type ProjectFinding, type ProjectRule, type SourceFile } from './project';
+import { checkSingleFile, displayPath, type Project, type ProjectFinding, type ProjectRule, type SourceFile } from './project';
 import { keywordArgument, parentOf, type SyntaxNode } from './python';
 
 const SOFTMAX = new Set(['softmax'] as const);
@@ -54,7 +54,7 @@ function checkPyTorch(project: Project): ProjectFinding[] {
     const ctx = activation.source.context(softmaxBeforeCe);
     const sameFile = activation.source === entry;
     const lossName = entry.text.slice(loss.lossName.startIndex, loss.lossName.endIndex);
-    const where = `${sameFile ? '' : `${entry.file} `}line ${entry.lineOf(loss.call)}`;
+    const where = `${sameFile ? '' : `${displayPath(entry.file, activation.source.file)} `}line ${entry.lineOf(loss.call)}`;
     const softmax = describe(activation.node);
     const message = loss.kind === 'nll'
       ? `\`${lossName}\` (${where}) expects log-probabilities but receives the output of \`${softmax}\`; ` +
