@@ -9,7 +9,7 @@ const stages = [
   { name: 'type-check', command: npx, args: ['tsc', '-p', '.'] },
   { name: 'type-check webview', command: npx, args: ['tsc', '-p', 'webview'] },
   { name: 'build', command: process.execPath, args: ['scripts/build.mjs'] },
-  { name: 'unit', command: process.execPath, args: ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', '--test-reporter-destination=out/unit-results.tap', 'out/unit/'], counts: 'tap' },
+  { name: 'unit', command: process.execPath, args: ['--require', './scripts/fc-seed.cjs', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', '--test-reporter-destination=out/unit-results.tap', 'out/unit/'], counts: 'tap' },
   { name: 'integration', command: process.execPath, args: ['test/integration/run.mjs'], counts: 'summary' },
 ];
 
