@@ -284,7 +284,7 @@ export const oscillation: Detector = {
       const key = e.kind === 'jitter' ? 'jitter' : `${e.kind}:${e.period}`;
       groups.set(key, [...(groups.get(key) ?? []), e]);
     }
-    return [...groups.values()].map((g) => report(run, g.sort((a, b) => SPLIT_ORDER[a.series.split] - SPLIT_ORDER[b.series.split])));
+    return [...groups.values()].flatMap((g) => report(run, g.sort((a, b) => SPLIT_ORDER[a.series.split] - SPLIT_ORDER[b.series.split])) ?? []);
   },
 };
 
@@ -358,9 +358,26 @@ function lrEvidence(run: Run, e: Episode): { drop: string; shrank: boolean } | u
   };
 }
 
-function report(run: Run, group: Episode[]): CurveFinding {
+/**
+ * A small epoch-locked sawtooth that the learning rate does not drive is what every unshuffled or
+ * Adam-trained run shows (the word-language-model example's loss swings 4% within each epoch): worth
+ * nothing to a user who did not ask. Below these sizes it is not reported.
+ */
+const BENIGN_LOSS_SWING = 0.1;
+const BENIGN_SCORE_SWING = 0.02;
+
+function benign(group: Episode[]): boolean {
+  // Perplexity and other exponentiated losses swing far more than the loss they come from: judge by the loss.
+  const judged = group.some((g) => /loss/.test(g.series.metric)) ? group.filter((g) => /loss/.test(g.series.metric)) : group;
+  return judged.every((g) =>
+    isLossLike(g.series) ? g.swing < BENIGN_LOSS_SWING * Math.abs(g.level) : g.swing < BENIGN_SCORE_SWING * scoreScale(g.series.value),
+  );
+}
+
+function report(run: Run, group: Episode[]): CurveFinding | undefined {
   const [e] = group;
   const evidence = lrEvidence(run, e);
+  if (e.kind === 'epoch' && !evidence?.shrank && benign(group)) return undefined;
   let cause: string;
   if (evidence?.shrank) {
     cause = ` The learning rate drives it: ${evidence.drop}. Lower the learning rate or decay it sooner.`;
