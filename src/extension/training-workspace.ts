@@ -6,6 +6,7 @@ import { analyzeCode } from '../engine/code';
 import { analyzeProject } from '../engine/code/analyze-project';
 import type { PythonParser } from '../engine/code/python';
 import { detectStalled } from '../engine/curves/stalled';
+import { stuckAcrossRunsAnchored } from '../engine/curves/stuck-metric';
 import { linkRunToScript, scriptForLog } from '../engine/link/link';
 import { namedLogPaths } from '../engine/link/named-logs';
 import { LineIndex, type Position } from '../engine/text';
@@ -95,7 +96,7 @@ export class TrainingWorkspace implements vscode.Disposable {
     if (isEventFile(path) || mlflowRunFolderOf(path) !== undefined) return this.refreshFolderRun(path);
     let entry = this.logs.get(path);
     if (!entry) {
-      entry = { uri, file: new LogFile(path, vscode.workspace.asRelativePath(uri)), state: { kind: 'pending', reason: '' }, runs: [], updatedAt: 0, arrivals: [], points: -1 };
+      entry = { uri, file: new LogFile(path), state: { kind: 'pending', reason: '' }, runs: [], updatedAt: 0, arrivals: [], points: -1 };
       this.logs.set(path, entry);
     }
     if (!entry.file) return;
@@ -377,6 +378,22 @@ export class TrainingWorkspace implements vscode.Disposable {
     }, PUBLISH_DELAY_MS);
   }
 
+  /** Runs in one folder compared with each other (`stuck-metric` across runs, seed 004), by anchor run. */
+  private crossRunFindings(): Map<Run, CurveFinding[]> {
+    const out = new Map<Run, CurveFinding[]>();
+    if (this.config.ignoredRules.includes('stuck-metric')) return out;
+    const byFolder = new Map<string, Run[]>();
+    // In path order, as the CLI reads a folder, so a finding lands on the same run in both.
+    for (const [path, entry] of [...this.logs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const folder = dirname(path);
+      byFolder.set(folder, [...(byFolder.get(folder) ?? []), ...entry.runs.map((r) => r.run)]);
+    }
+    for (const runs of byFolder.values()) {
+      for (const { run, finding } of stuckAcrossRunsAnchored(runs)) out.set(run, [...(out.get(run) ?? []), finding]);
+    }
+    return out;
+  }
+
   private publish(): void {
     // Every file's code findings: its own, plus those other scripts' analyses placed in it.
     const texts = new Map<string, string>([...this.scripts].map(([path, s]) => [path, s.text]));
@@ -390,11 +407,13 @@ export class TrainingWorkspace implements vscode.Disposable {
       code.set(file, [...unique.values()]);
     }
     this.linkedCurves = new Map();
+    const crossRun = this.crossRunFindings();
     for (const [path, entry] of this.logs) {
       const named = new Map([...this.scripts].map(([file, script]) => [file, script.logs]));
       const scriptPath = this.linkedScriptOf(path) ?? scriptForLog(path, [...this.scripts.keys()], named);
       const script = scriptPath === undefined ? undefined : this.scripts.get(scriptPath);
-      const curves = entry.runs.map(({ findings }) => {
+      const curves = entry.runs.map(({ run, findings: own }) => {
+        const findings = [...own, ...(crossRun.get(run) ?? [])];
         if (!script || scriptPath === undefined) return findings;
         const linked = linkRunToScript({ file: path, findings }, { file: scriptPath, text: script.text, findings: code.get(scriptPath) ?? [] });
         code.set(scriptPath, linked.code);

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { analyzeRuns, type RunAnalysis } from '../engine/analyze-log';
+import { stuckAcrossRunsAnchored } from '../engine/curves/stuck-metric';
 import { analyzeProject } from '../engine/code/analyze-project';
 import type { ModuleResolver } from '../engine/code/project';
 import { linkRunToScript, scriptForLog } from '../engine/link/link';
@@ -97,12 +98,31 @@ export async function analyzePaths(paths: readonly string[], options: AnalyzeOpt
     }
   }
 
+  addCrossRunFindings(logs, options);
   const scripts = scriptPaths.length > 0 ? await analyzeScripts(scriptPaths, options) : [];
 
   if (paths.length > 0 && logs.length === 0 && scripts.length === 0) {
     throw new InputError(`no training logs or Python scripts found in ${paths.join(', ')}`);
   }
   return link({ logs, scripts, skipped }, options.script);
+}
+
+/**
+ * Runs in one folder are compared with each other: the same final value across runs whose curves differ
+ * (`stuck-metric` across runs, seed 004) goes on the run it is anchored on.
+ */
+function addCrossRunFindings(logs: readonly LogReport[], options: AnalyzeOptions): void {
+  if (options.ignore?.includes('stuck-metric')) return;
+  const byFolder = new Map<string, RunAnalysis[]>();
+  for (const log of logs) {
+    const folder = dirname(log.source);
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), ...log.runs]);
+  }
+  for (const analyses of byFolder.values()) {
+    for (const { run, finding } of stuckAcrossRunsAnchored(analyses.map((a) => a.run))) {
+      analyses.find((a) => a.run === run)?.findings.push(finding);
+    }
+  }
 }
 
 /**

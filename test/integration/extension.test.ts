@@ -142,6 +142,17 @@ describe('TrainDx on the seed-000 GRU run', () => {
     await diagnosticsWhen(model, (d) => !withCode('softmax-before-ce')(d));
   });
 
+  it('compares the runs of a folder: the same final validation accuracy across three models (seed 004)', async () => {
+    const runs = vscode.Uri.joinPath(folder(), 'seed004-runs');
+    const cnn = vscode.Uri.joinPath(runs, 'cnn.log');
+    const stuck = (await diagnosticsWhen(cnn, withCode('stuck-metric'))).find((d) => codeOf(d) === 'stuck-metric')!;
+    assert.match(stuck.message, /^validation `accuracy` ends at exactly 0\.76 in 3 of 3 runs/);
+    assert.deepEqual(
+      (stuck.relatedInformation ?? []).map((r) => [r.location.uri.fsPath, r.location.range.start.line]),
+      [[vscode.Uri.joinPath(runs, 'lstm.log').fsPath, 15], [vscode.Uri.joinPath(runs, 'mlp.log').fsPath, 15]],
+    );
+  });
+
   it('follows a log while the run writes it: the collapse appears when its epoch is written', async () => {
     const log = readFileSync(logUri().fsPath, 'utf8');
     const cut = log.indexOf('Epoch 27/50');

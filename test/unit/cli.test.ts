@@ -79,6 +79,13 @@ describe('traindx analyze', () => {
     assert.deepEqual(collapse.related.map((r: { file: string; line: number }) => [r.file, r.line]), [[join(dir, 'src', 'fit.py'), 71]]);
   });
 
+  it('compares the runs of a folder: the same final validation accuracy across models (seed 004)', () => {
+    const { stdout } = cli('analyze', 'test/fixtures/seed004-runs', '--format', 'json');
+    const stuck = JSON.parse(stdout).runs.flatMap((r: { source: string; findings: { id: string; metric: string }[] }) =>
+      r.findings.filter((f) => f.id === 'stuck-metric').map((f) => [r.source, f.metric]));
+    assert.deepEqual(stuck, [['test/fixtures/seed004-runs/cnn.log', 'val_accuracy']]);
+  });
+
   it('writes SARIF 2.1.0', () => {
     const { code, stdout } = cli('analyze', LOG, SCRIPT, '--format', 'sarif');
     assert.equal(code, 1);

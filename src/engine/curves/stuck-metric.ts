@@ -260,10 +260,15 @@ function runLabel(run: Run, all: readonly Run[]): string {
  * first such run's last point, with the other runs as related locations. Pure; O(total points).
  */
 export function stuckAcrossRuns(runs: readonly Run[]): CurveFinding[] {
+  return stuckAcrossRunsAnchored(runs).map((a) => a.finding);
+}
+
+/** `stuckAcrossRuns` with the run each finding is anchored on, so the caller can put it on that run's log. */
+export function stuckAcrossRunsAnchored(runs: readonly Run[]): { run: Run; finding: CurveFinding }[] {
   if (runs.length < MIN_RUNS) return [];
   const names = new Set<string>();
   for (const run of runs) for (const s of run.series) names.add(s.name);
-  const findings: CurveFinding[] = [];
+  const findings: { run: Run; finding: CurveFinding }[] = [];
   for (const name of [...names].sort()) {
     const finals: { run: Run; series: Series; index: number; value: number }[] = [];
     for (const run of runs) {
@@ -283,6 +288,8 @@ export function stuckAcrossRuns(runs: readonly Run[]): CurveFinding[] {
     }
     if (best.length < MIN_RUNS || best.length < 0.5 * finals.length) continue;
     if (!judged(best[0].series, best[0].value, scale, best[0].series.value) || !curvesDiffer(best.map((b) => b.series))) continue;
+    // Models that all fit their training set end near the ceiling: that is convergence, not a shared cause.
+    if (metricDirection(first.metric) === 'higher' && best[0].value >= 0.98 * scale) continue;
     const [anchor, ...rest] = best;
     const related: Related[] = rest.map((b) => ({
       location: { file: b.run.source, line: b.series.line[b.index] > 0 ? b.series.line[b.index] : 1 },
@@ -296,14 +303,17 @@ export function stuckAcrossRuns(runs: readonly Run[]): CurveFinding[] {
       `of the majority class (a model that predicts one class), a fixed subset being scored, or a split that differs ` +
       `from the training data.`;
     findings.push({
-      kind: 'curve',
-      id: stuckMetric.id,
-      severity: 'warning',
-      message,
-      metric: anchor.series.name,
-      ...anchorAt(anchor.series, anchor.index),
-      evidence: [{ series: anchor.series.name, startIndex: anchor.index, endIndex: anchor.index }],
-      related,
+      run: anchor.run,
+      finding: {
+        kind: 'curve',
+        id: stuckMetric.id,
+        severity: 'warning',
+        message,
+        metric: anchor.series.name,
+        ...anchorAt(anchor.series, anchor.index),
+        evidence: [{ series: anchor.series.name, startIndex: anchor.index, endIndex: anchor.index }],
+        related,
+      },
     });
   }
   return findings;
