@@ -8,8 +8,13 @@ export interface Points {
   readonly v: Float64Array;
 }
 
-/** The finite points of a series. */
+/**
+ * The finite points of a series. Series values are immutable snapshots, so the result is computed once per
+ * series and shared by the detectors, which only read it.
+ */
 export function finitePoints(series: Series): Points {
+  const cached = series.value instanceof Float64Array ? pointsOf.get(series.value) : undefined;
+  if (cached && cached.length === series.length) return cached.points;
   const at = new Int32Array(series.length);
   const v = new Float64Array(series.length);
   let n = 0;
@@ -19,8 +24,12 @@ export function finitePoints(series: Series): Points {
       v[n++] = series.value[i];
     }
   }
-  return { at: at.subarray(0, n), v: v.subarray(0, n) };
+  const points = { at: at.subarray(0, n), v: v.subarray(0, n) };
+  if (series.value instanceof Float64Array) pointsOf.set(series.value, { length: series.length, points });
+  return points;
 }
+
+const pointsOf = new WeakMap<Float64Array, { length: number; points: Points }>();
 
 /** The median of `v[from..to)` (clamped to the array). */
 export function medianOf(v: Float64Array, from: number, to: number): number {
@@ -38,14 +47,15 @@ export function sharedAxis(a: Series, b: Series): 'epoch' | 'step' | undefined {
   return undefined;
 }
 
-/** One held-out point and the training value that goes with it. */
-export interface AlignedPoint {
+/** Held-out points and the training values that go with them, column by column (`length` of each). */
+export interface Aligned {
+  readonly length: number;
   /** Index into the held-out series. */
-  readonly held: number;
+  readonly held: Int32Array;
   /** Median of the training points logged since the previous held-out point, up to and at this one. */
-  readonly train: number;
+  readonly train: Float64Array;
   /** How many training points went into `train`. */
-  readonly count: number;
+  readonly count: Int32Array;
 }
 
 /**
@@ -53,26 +63,41 @@ export interface AlignedPoint {
  * held-out point, up to and including this one), summarised by their median: one epoch-average line per
  * epoch-level validation point, a robust summary of the step-level points otherwise. O(n) for both in order.
  */
-export function alignTrain(train: Series, held: Series, axis: 'epoch' | 'step'): AlignedPoint[] {
+export function alignTrain(train: Series, held: Series, axis: 'epoch' | 'step'): Aligned {
   const tx = train[axis];
   const hx = held[axis];
-  const out: AlignedPoint[] = [];
+  const heldAt = new Int32Array(held.length);
+  const trainValue = new Float64Array(held.length);
+  const count = new Int32Array(held.length);
+  let buffer = new Float64Array(16);
+  let n = 0;
   let j = 0;
   let previous = -Infinity;
-  const buffer: number[] = [];
   for (let i = 0; i < held.length; i++) {
     const x = hx[i];
     if (!Number.isFinite(x) || !Number.isFinite(held.value[i]) || x <= previous) continue;
     while (j < train.length && !(tx[j] > previous)) j++;
-    buffer.length = 0;
+    let k = 0;
     while (j < train.length && tx[j] <= x + 1e-9) {
-      if (Number.isFinite(train.value[j])) buffer.push(train.value[j]);
+      const t = train.value[j];
+      if (Number.isFinite(t)) {
+        if (k === buffer.length) {
+          const grown = new Float64Array(2 * k);
+          grown.set(buffer);
+          buffer = grown;
+        }
+        buffer[k++] = t;
+      }
       j++;
     }
     previous = x;
-    if (buffer.length > 0) out.push({ held: i, train: buffer.length === 1 ? buffer[0] : median(buffer), count: buffer.length });
+    if (k > 0) {
+      heldAt[n] = i;
+      trainValue[n] = k === 1 ? buffer[0] : median(buffer.subarray(0, k));
+      count[n++] = k;
+    }
   }
-  return out;
+  return { length: n, held: heldAt.subarray(0, n), train: trainValue.subarray(0, n), count: count.subarray(0, n) };
 }
 
 /** The fraction of the array's elements for which `test` holds (0 for an empty array). */

@@ -1,6 +1,8 @@
 import type { CurveFinding, Series } from '../types';
 import { metricDirection } from '../logs/names';
 import { anchorAt, formatValue, pointLabel, type Detector } from './detector';
+import { finitePoints } from './align';
+import { scoreScale } from './select';
 import { stepNoise } from './stats';
 
 /** Points before anything counts: the start level is the median of these. */
@@ -38,8 +40,8 @@ export const collapse: Detector = {
 /** One collapse of one series. Indices are into `v`, the series' finite values; `at` maps them back. */
 interface Episode {
   series: Series;
-  at: number[];
-  v: number[];
+  at: Int32Array;
+  v: Float64Array;
   start: number;
   before: number;
   beforeAt: number;
@@ -48,19 +50,16 @@ interface Episode {
 }
 
 function collapsesIn(series: Series): Episode[] {
-  const at: number[] = [];
-  const v: number[] = [];
-  for (let i = 0; i < series.length; i++) {
-    if (Number.isFinite(series.value[i])) {
-      at.push(i);
-      v.push(series.value[i]);
-    }
-  }
+  const { at, v } = finitePoints(series);
   if (v.length < START_POINTS + WINDOW) return [];
 
   // The lower of the first points: a steep first epoch must not lift the starting level.
-  const start = Math.min(...v.slice(0, START_POINTS));
-  const scale = v.some((x) => x > 1.5) ? 100 : 1;
+  const start = Math.min(...v.subarray(0, START_POINTS));
+  const scale = scoreScale(v);
+  // A collapse falls by at least half a gain of 10% of the scale from one of the few points before it (a
+  // hair less here, so rounding cannot rule a real one out): a curve with no such fall anywhere, most runs,
+  // needs no noise estimate.
+  if (!fallsBy(v, 0.49 * MIN_GAIN_SHARE * scale)) return [];
   const noise = stepNoise(v);
   const episodes: Episode[] = [];
   let peak = -Infinity;
@@ -97,6 +96,14 @@ function collapsesIn(series: Series): Episode[] {
     armed = false;
   }
   return episodes;
+}
+
+/** Whether some point is at least `drop` below the highest of the `WINDOW` points before it. O(n). */
+function fallsBy(v: Float64Array, drop: number): boolean {
+  for (let j = START_POINTS; j < v.length; j++) {
+    for (let k = Math.max(0, j - WINDOW); k < j; k++) if (v[k] - v[j] >= drop) return true;
+  }
+  return false;
 }
 
 /**

@@ -45,17 +45,20 @@ export const generalizationGap: Detector = {
 };
 
 function gapIn(train: Series, held: Series): Gap | undefined {
-  const heldAt: number[] = [];
-  for (let i = 0; i < held.length; i++) if (Number.isFinite(held.value[i])) heldAt.push(i);
-  if (heldAt.length < MIN_POINTS) return undefined;
+  let finite = 0;
+  for (let i = 0; i < held.length; i++) if (Number.isFinite(held.value[i])) finite++;
+  if (finite < MIN_POINTS) return undefined;
   const scale = Math.max(scoreScale(train.value), scoreScale(held.value));
-  const window = heldAt.slice(heldAt.length - Math.max(MIN_WINDOW, Math.round(WINDOW_SHARE * heldAt.length)));
+  // The last third of the held-out points, found from the end.
+  const window = new Int32Array(Math.max(MIN_WINDOW, Math.round(WINDOW_SHARE * finite)));
+  for (let i = held.length - 1, w = window.length; w > 0; i--) if (Number.isFinite(held.value[i])) window[--w] = i;
 
   // The training value at each held-out evaluation: the last training point at or before its x. Both
   // series are in x order, so one forward pass pairs them.
-  const trainValues: number[] = [];
-  const heldValues: number[] = [];
-  const gaps: number[] = [];
+  const trainAll = new Float64Array(window.length);
+  const heldAll = new Float64Array(window.length);
+  const gapsAll = new Float64Array(window.length);
+  let m = 0;
   let t = -1;
   for (const i of window) {
     const x = xOf(held, i);
@@ -63,21 +66,26 @@ function gapIn(train: Series, held: Series): Gap | undefined {
     let k = t;
     while (k >= 0 && !Number.isFinite(train.value[k])) k--;
     if (k < 0) continue;
-    trainValues.push(train.value[k] / scale);
-    heldValues.push(held.value[i] / scale);
-    gaps.push((train.value[k] - held.value[i]) / scale);
+    trainAll[m] = train.value[k] / scale;
+    heldAll[m] = held.value[i] / scale;
+    gapsAll[m++] = (train.value[k] - held.value[i]) / scale;
   }
+  const trainValues = trainAll.subarray(0, m);
+  const heldValues = heldAll.subarray(0, m);
+  const gaps = gapsAll.subarray(0, m);
   if (gaps.length < MIN_WINDOW) return undefined;
   const trainLevel = median(trainValues);
   const heldLevel = median(heldValues);
   const gap = trainLevel - heldLevel;
   if (gap < MIN_GAP) return undefined;
   if (trainLevel > 1 || 1 - heldLevel < MIN_ERROR_RATIO * (1 - trainLevel)) return undefined;
-  if (gaps.filter((g) => g >= 0.75 * MIN_GAP).length < PERSISTENT_SHARE * gaps.length) return undefined;
+  let persistent = 0;
+  for (const g of gaps) if (g >= 0.75 * MIN_GAP) persistent++;
+  if (persistent < PERSISTENT_SHARE * gaps.length) return undefined;
   // Closing: the gap shrank by a good share of itself across the window (a slow creep of the validation curve is not that).
   const third = Math.max(1, Math.floor(gaps.length / 3));
-  const early = median(gaps.slice(0, third));
-  if (early - median(gaps.slice(-third)) > CLOSING_SHARE * early) return undefined;
+  const early = median(gaps.subarray(0, third));
+  if (early - median(gaps.subarray(gaps.length - third)) > CLOSING_SHARE * early) return undefined;
   // Or the held-out curve is still climbing steadily: the gap is being worked off.
   if (mannKendall(heldValues) >= STILL_RISING_Z) return undefined;
   return { train, held, from: window[0], to: window[window.length - 1], trainLevel, heldLevel, gap, scale };

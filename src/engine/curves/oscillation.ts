@@ -225,10 +225,10 @@ function byJitter(series: Series, at: Int32Array, v: Float64Array, from: number)
   const residual = new Float64Array(sub.length);
   for (let k = 0; k < sub.length; k++) residual[k] = relative(lossLike, sub[k] - trend[k], trend[k]);
   const spread = mad(residual);
-  const level = median(trend);
   // Loss residuals are relative to the trend already.
   const high = isLossLike(series) ? spread >= HIGH_LOSS_JITTER : spread >= HIGH_SCORE_JITTER * scoreScale(v);
   if (!high) return undefined;
+  const level = median(trend);
   const swing = isLossLike(series) ? 2 * spread * Math.abs(level) : 2 * spread;
   return { series, at, from, to: v.length - 1, kind: 'jitter', period: 0, perEpoch: 0, swing, level, bestAt: 0, residual, residualFrom: from };
 }

@@ -42,23 +42,28 @@ function select(a: Float64Array, k: number): number {
 /** Median of the finite values; NaN when there are none. */
 export function median(values: ArrayLike<number>): number {
   const a = finiteSlice(values);
-  const n = a.length;
-  if (n === 0) return NaN;
-  const upper = select(a, n >> 1);
-  if (n % 2 === 1) return upper;
-  // The lower middle is the largest value left of the upper one after selection.
-  let lower = -Infinity;
-  for (let i = 0; i < n >> 1; i++) if (a[i] > lower) lower = a[i];
-  return (lower + upper) / 2;
+  return a.length === 0 ? NaN : medianInPlace(a);
 }
 
 /** Median absolute deviation, scaled to estimate a standard deviation under normal noise. */
 export function mad(values: ArrayLike<number>): number {
-  const m = median(values);
-  if (Number.isNaN(m)) return NaN;
-  const deviations = finiteSlice(values);
-  for (let i = 0; i < deviations.length; i++) deviations[i] = Math.abs(deviations[i] - m);
-  return 1.4826 * median(deviations);
+  return madInPlace(finiteSlice(values));
+}
+
+/**
+ * The scaled MAD of `a`, whose values are all finite, reordering and overwriting `a`: the median of the
+ * deviations does not depend on their order, so one copy serves both medians.
+ */
+function madInPlace(a: Float64Array): number {
+  if (a.length === 0) return NaN;
+  const m = medianInPlace(a);
+  // A deviation can overflow to Infinity: left out, as the median of the deviations always did.
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - m);
+    if (Number.isFinite(d)) a[n++] = d;
+  }
+  return n === 0 ? NaN : 1.4826 * medianInPlace(a.subarray(0, n));
 }
 
 /**
@@ -68,10 +73,14 @@ export function mad(values: ArrayLike<number>): number {
 export function stepNoise(values: ArrayLike<number>): number {
   const finite = finiteSlice(values);
   if (finite.length < 3) return 0;
-  const diffs = new Float64Array(finite.length - 1);
-  for (let i = 1; i < finite.length; i++) diffs[i - 1] = finite[i] - finite[i - 1];
+  // Differences of finite values can still overflow to ±Infinity: those are left out, as `mad` would.
+  let n = 0;
+  for (let i = 1; i < finite.length; i++) {
+    const d = finite[i] - finite[i - 1];
+    if (Number.isFinite(d)) finite[n++] = d;
+  }
   // Differencing adds two noise terms: divide by √2 to get back to the noise of one point.
-  return mad(diffs) / Math.SQRT2;
+  return madInPlace(finite.subarray(0, n)) / Math.SQRT2;
 }
 
 /** A series' finite points, reduced to at most a fixed number of block medians so trend work stays O(n). */
@@ -125,10 +134,58 @@ const compressed = new WeakMap<Float64Array, Compressed>();
 /** Median of finite values, reordering `a` in place. */
 function medianInPlace(a: Float64Array): number {
   const n = a.length;
+  if (n >= LARGE) {
+    const m = bracketedMedian(a);
+    if (!Number.isNaN(m)) return m;
+  }
   const upper = select(a, n >> 1);
   if (n % 2 === 1) return upper;
+  // The lower middle is the largest value left of the upper one after selection.
   let lower = -Infinity;
   for (let i = 0; i < n >> 1; i++) if (a[i] > lower) lower = a[i];
+  return (lower + upper) / 2;
+}
+
+/** Arrays at least this long find their median by bracketing it first. */
+const LARGE = 8192;
+/** Evenly spaced values sampled to bracket the median, and the bracket's half-width in sample ranks (~5 SDs). */
+const SAMPLE = 4096;
+const MARGIN = 160;
+
+/**
+ * The exact median of the finite values in `a` (left as it is), found in one pass: two values from a sorted
+ * sample bracket the middle ranks, and only the values between them are selected from. NaN when the
+ * bracket missed (rare), so the caller falls back to a full selection.
+ */
+function bracketedMedian(a: Float64Array): number {
+  const n = a.length;
+  const stride = Math.floor(n / SAMPLE);
+  const sample = new Float64Array(SAMPLE);
+  for (let i = 0; i < SAMPLE; i++) sample[i] = a[i * stride];
+  sample.sort();
+  const upperRank = n >> 1;
+  const lowerRank = n % 2 === 1 ? upperRank : upperRank - 1;
+  const centre = Math.round((upperRank / n) * SAMPLE);
+  const lo = sample[Math.max(0, centre - MARGIN)];
+  const hi = sample[Math.min(SAMPLE - 1, centre + MARGIN)];
+  let below = 0;
+  let m = 0;
+  const inside = new Float64Array(Math.min(n, 4 * Math.ceil((n * 2 * MARGIN) / SAMPLE)));
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    if (x < lo) below++;
+    else if (x <= hi) {
+      if (m === inside.length) return NaN;
+      inside[m++] = x;
+    }
+  }
+  // Every value below the bracket is smaller than every value in it, every value above it larger.
+  if (lowerRank < below || upperRank >= below + m) return NaN;
+  const bucket = inside.subarray(0, m);
+  const upper = select(bucket, upperRank - below);
+  if (lowerRank === upperRank) return upper;
+  let lower = -Infinity;
+  for (let i = 0; i < upperRank - below; i++) if (bucket[i] > lower) lower = bucket[i];
   return (lower + upper) / 2;
 }
 
@@ -140,8 +197,24 @@ export function runningMedian(v: ArrayLike<number>, width: number): Float64Array
   for (let i = 0; i < v.length; i++) {
     const a = Math.max(0, i - half);
     const b = Math.min(v.length, i + half + 1);
-    for (let k = a; k < b; k++) window[k - a] = v[k];
-    out[i] = median(window.subarray(0, b - a));
+    // The window's finite values, kept sorted by insertion (small windows) or selected (wide ones).
+    let n = 0;
+    if (half <= 8) {
+      for (let k = a; k < b; k++) {
+        const x = v[k];
+        if (!Number.isFinite(x)) continue;
+        let j = n++;
+        while (j > 0 && window[j - 1] > x) {
+          window[j] = window[j - 1];
+          j--;
+        }
+        window[j] = x;
+      }
+      out[i] = n === 0 ? NaN : n % 2 === 1 ? window[n >> 1] : (window[(n >> 1) - 1] + window[n >> 1]) / 2;
+    } else {
+      for (let k = a; k < b; k++) if (Number.isFinite(v[k])) window[n++] = v[k];
+      out[i] = n === 0 ? NaN : medianInPlace(window.subarray(0, n));
+    }
   }
   return out;
 }

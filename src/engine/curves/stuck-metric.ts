@@ -103,13 +103,15 @@ function stretches(series: Series, run: Run): Episode[] {
     if (length >= minPoints) candidates.push([start, k - 1]);
     start = k;
   }
-  const coarse = onCoarseGrid(v, scale);
+  // Whether the values sit on a coarse grid: an O(n) check, only made for a stretch long enough to need it.
+  let coarse: boolean | undefined;
   const out: Episode[] = [];
   for (const [a, b] of candidates) {
     const length = b - a + 1;
     const longestOther = length === longest ? second : longest;
     if (length < minPoints || length < 2 * longestOther + 2) continue;
     // A converged metric on a coarse grid repeats itself by nature: only a very long stretch counts there.
+    coarse ??= onCoarseGrid(v, scale);
     if (coarse && (length < COARSE_SHARE * n || length < 4 * longestOther)) continue;
     if (!judged(series, v[a], scale, v) || !spansEnough(series, at[a], at[b]) || frozenByDesign(run, series, at[a], at[b]) || zeroedByNaN(run, series, v[a])) continue;
     // A stuck metric printed with rounding jitter takes one or two values; a curve converging by tiny steps

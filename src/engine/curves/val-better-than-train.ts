@@ -1,6 +1,6 @@
 import { metricDirection } from '../logs/names';
 import type { CurveFinding, Series, Severity } from '../types';
-import { alignTrain, sharedAxis, share, type AlignedPoint } from './align';
+import { alignTrain, sharedAxis, share, type Aligned } from './align';
 import { anchorAt, formatValue, pointLabel, type Detector } from './detector';
 import { scoreScale, trainHeldOutPairs } from './select';
 import { median, stepNoise } from './stats';
@@ -28,7 +28,7 @@ const SHIFTED_BETTER = 0.6;
 interface Gap {
   train: Series;
   held: Series;
-  aligned: AlignedPoint[];
+  aligned: Aligned;
   onset: number;
   better: number;
   total: number;
@@ -49,7 +49,8 @@ function judge(train: Series, held: Series): Gap | undefined {
   if (n < MIN_POINTS) return undefined;
   const lower = metricDirection(train.metric) === 'lower';
   const sign = lower ? 1 : -1;
-  const gaps = aligned.map((p) => sign * (p.train - held.value[p.held]));
+  const gaps = new Float64Array(n);
+  for (let k = 0; k < n; k++) gaps[k] = sign * (aligned.train[k] - held.value[aligned.held[k]]);
 
   // The episode: the earliest point from which validation is better at ≥ 80% of the points to the end.
   const suffixBetter = new Int32Array(n + 1);
@@ -63,13 +64,13 @@ function judge(train: Series, held: Series): Gap | undefined {
     }
   }
   if (onset < 0) return undefined;
-  const tail = gaps.slice(onset);
+  const tail = gaps.subarray(onset);
   const gap = median(tail);
-  const scale = lower ? Math.abs(median(aligned.slice(onset).map((p) => p.train))) : scoreScale(held.value);
+  const scale = lower ? Math.abs(median(aligned.train.subarray(onset))) : scoreScale(held.value);
   const minGap = lower ? MIN_LOSS_GAP * scale : MIN_SCORE_GAP * scale;
   if (!(gap >= minGap) || gap < (MIN_GAP_NOISE * stepNoise(tail)) / Math.sqrt(tail.length)) return undefined;
   // Still there at the end: a gap that closes as training catches up is early-epoch lag, not this finding.
-  const end = median(gaps.slice(n - Math.max(2, Math.ceil(END_SHARE * n))));
+  const end = median(gaps.subarray(n - Math.max(2, Math.ceil(END_SHARE * n))));
   if (!(end >= minGap)) return undefined;
 
   const result: Gap = {
@@ -78,10 +79,10 @@ function judge(train: Series, held: Series): Gap | undefined {
   };
   // Epoch-level training metrics are averages over the epoch (the model of mid-epoch), validation is
   // measured at its end: compare each validation point with the training value half an epoch later.
-  const epochLevel = axis === 'epoch' && aligned.every((p) => p.count === 1) && isEpochLevel(held, aligned);
+  const epochLevel = axis === 'epoch' && aligned.count.every((c) => c === 1) && isEpochLevel(held, aligned);
   if (epochLevel && n - onset >= MIN_POINTS) {
     const shifted: number[] = [];
-    for (let k = onset; k + 1 < n; k++) shifted.push(sign * ((aligned[k].train + aligned[k + 1].train) / 2 - held.value[aligned[k].held]));
+    for (let k = onset; k + 1 < n; k++) shifted.push(sign * ((aligned.train[k] + aligned.train[k + 1]) / 2 - held.value[aligned.held[k]]));
     result.shifted = median(shifted);
     // The lag explains it all: nothing to report.
     if (result.shifted < minGap || share(shifted, (x) => x > 0) < SHIFTED_BETTER) return undefined;
@@ -95,9 +96,9 @@ function hasNonFinite(series: Series): boolean {
 }
 
 /** Whether consecutive held-out points are one epoch apart (so "half an epoch" means half a step here). */
-function isEpochLevel(held: Series, aligned: AlignedPoint[]): boolean {
+function isEpochLevel(held: Series, aligned: Aligned): boolean {
   const d: number[] = [];
-  for (let k = 1; k < aligned.length; k++) d.push(held.epoch[aligned[k].held] - held.epoch[aligned[k - 1].held]);
+  for (let k = 1; k < aligned.length; k++) d.push(held.epoch[aligned.held[k]] - held.epoch[aligned.held[k - 1]]);
   return d.length > 0 && median(d) === 1;
 }
 
@@ -138,11 +139,11 @@ function amount(g: Gap): string {
 function describe(g: Gap): string {
   const lower = metricDirection(g.train.metric) === 'lower';
   const split = g.held.split === 'test' ? 'test' : 'validation';
-  const last = g.aligned[g.aligned.length - 1];
+  const last = g.aligned.length - 1;
   return (
     `${split} \`${g.held.metric}\` was ${lower ? 'below' : 'above'} training at ${g.better} of ${g.total} evaluations ` +
-    `from ${pointLabel(g.held, g.aligned[g.onset].held)} (${amount(g)}; ${pointLabel(g.held, last.held)}: ` +
-    `${formatValue(g.held.value[last.held])} vs ${formatValue(last.train)})`
+    `from ${pointLabel(g.held, g.aligned.held[g.onset])} (${amount(g)}; ${pointLabel(g.held, g.aligned.held[last])}: ` +
+    `${formatValue(g.held.value[g.aligned.held[last]])} vs ${formatValue(g.aligned.train[last])})`
   );
 }
 
@@ -164,9 +165,9 @@ function report(gaps: Gap[]): CurveFinding {
     severity,
     message: `${gaps.map(describe).join('; ')}.${shift}${causes}`,
     metric: g.held.name,
-    ...anchorAt(g.held, g.aligned[g.onset].held),
+    ...anchorAt(g.held, g.aligned.held[g.onset]),
     evidence: gaps.flatMap((x) => [
-      { series: x.held.name, startIndex: x.aligned[x.onset].held, endIndex: x.aligned[x.aligned.length - 1].held },
+      { series: x.held.name, startIndex: x.aligned.held[x.onset], endIndex: x.aligned.held[x.aligned.length - 1] },
     ]),
     related: [],
   };
