@@ -188,7 +188,7 @@ function benchDetectors(): void {
   }, 3);
   const sorted = time(() => Float64Array.from(values).sort(), 3);
   rows.push(
-    ['Curve detectors (collapse)', `2 series × ${n.toLocaleString('en')} points`, fmt(detect.ms), `${detect.value.length} finding(s)`],
+    ['Curve detectors (all)', `2 series × ${n.toLocaleString('en')} points`, fmt(detect.ms), `${detect.value.length} finding(s)`],
     ['  baseline: one summing pass', '', fmt(baseline.ms), `detect / pass = ${(detect.ms / baseline.ms).toFixed(0)}×`],
     ['  baseline: sort one series', '', fmt(sorted.ms), `detect / sort = ${(detect.ms / sorted.ms).toFixed(2)}×`],
   );
