@@ -9,6 +9,7 @@ import {
   LineController,
   LineElement,
   LinearScale,
+  LogarithmicScale,
   PointElement,
   Tooltip,
   type ChartConfiguration,
@@ -19,10 +20,18 @@ import { color as parseColor } from 'chart.js/helpers';
 import annotationPlugin, { type AnnotationOptions } from 'chartjs-plugin-annotation';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import { parseHostMessage, type HostMessage, type RunData, type WebviewMessage } from '../src/protocol/messages';
 import {
+  DEFAULT_SMOOTHING,
+  MAX_SMOOTHING,
+  buildOverlayView,
   buildRunView,
+  chartTable,
+  toCsv,
   chooseRun,
+  overlayRuns,
+  clampSmoothing,
   formatValue,
   formatX,
   markerPlace,
@@ -32,9 +41,10 @@ import {
   type Point,
   type RunView,
   type SelectionState,
+  type ViewOptions,
 } from './view-model';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Decimation, zoomPlugin, annotationPlugin);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip, Decimation, zoomPlugin, annotationPlugin);
 
 interface VsCodeApi<State> {
   postMessage(message: WebviewMessage): void;
@@ -44,7 +54,14 @@ interface VsCodeApi<State> {
 declare function acquireVsCodeApi<State>(): VsCodeApi<State>;
 
 /** What survives the panel being hidden: view state only, the host owns the data. */
-type PanelState = SelectionState;
+interface PanelState extends SelectionState {
+  readonly smoothing: number;
+  readonly logScale: boolean;
+  /** Draw the other runs of the shown run's folder on the same charts. */
+  readonly overlay: boolean;
+  /** Show each chart's data as a table (for screen readers and exact values). */
+  readonly table: boolean;
+}
 
 const vscode = acquireVsCodeApi<PanelState>();
 let state: PanelState = readState(vscode.getState());
@@ -52,7 +69,23 @@ let state: PanelState = readState(vscode.getState());
 function readState(value: unknown): PanelState {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const key = (x: unknown): string | null => (typeof x === 'string' ? x : null);
-  return { selectedKey: key(v.selectedKey), hostSelected: key(v.hostSelected) };
+  return {
+    selectedKey: key(v.selectedKey),
+    hostSelected: key(v.hostSelected),
+    smoothing: v.smoothing === undefined ? DEFAULT_SMOOTHING : clampSmoothing(v.smoothing),
+    logScale: v.logScale === true,
+    overlay: v.overlay === true,
+    table: v.table === true,
+  };
+}
+
+function saveState(patch: Partial<PanelState>): void {
+  state = { ...state, ...patch };
+  vscode.setState(state);
+}
+
+function viewOptions(): ViewOptions {
+  return { yRange: 'robust', smoothing: state.smoothing, logScale: state.logScale };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,6 +200,26 @@ const titleBlock = element('div', 'panel-title-block', header);
 const runTitle = element('h1', 'run-label', titleBlock);
 const runMeta = element('span', 'run-meta', titleBlock);
 const toolbar = element('div', 'panel-toolbar', header);
+
+// Run picker: shown when the snapshot holds several runs. Options are filled with textContent.
+const runControl = element('label', 'control run-control', toolbar);
+element('span', 'control-label', runControl).textContent = 'Run';
+const runSelect = element('select', 'run-select', runControl);
+runControl.hidden = true;
+runSelect.addEventListener('change', () => {
+  const run = lastSnapshot?.runs.find((r) => r.key === runSelect.value);
+  if (run && lastSnapshot) selectRun(run, lastSnapshot.selected);
+});
+const overlayCheckbox = document.createElement('vscode-checkbox');
+overlayCheckbox.className = 'overlay-runs';
+overlayCheckbox.label = 'Overlay runs in this folder';
+overlayCheckbox.checked = state.overlay;
+overlayCheckbox.hidden = true;
+toolbar.appendChild(overlayCheckbox);
+overlayCheckbox.addEventListener('change', () => {
+  saveState({ overlay: overlayCheckbox.checked });
+  redraw();
+});
 const zoomHint = element('span', 'zoom-hint', toolbar);
 zoomHint.textContent = 'Ctrl+wheel or pinch to zoom, drag to pan';
 const resetButton = document.createElement('vscode-button');
@@ -174,6 +227,51 @@ resetButton.className = 'reset-zoom';
 resetButton.setAttribute('secondary', '');
 resetButton.textContent = 'Reset zoom';
 toolbar.appendChild(resetButton);
+
+// View options. Native range input: @vscode-elements has no slider.
+const smoothingControl = element('label', 'control smoothing-control', toolbar);
+element('span', 'control-label', smoothingControl).textContent = 'Smoothing';
+const smoothingInput = element('input', 'smoothing-input', smoothingControl);
+smoothingInput.type = 'range';
+smoothingInput.min = '0';
+smoothingInput.max = String(MAX_SMOOTHING);
+smoothingInput.step = '0.001';
+smoothingInput.value = String(state.smoothing);
+const smoothingValue = element('output', 'smoothing-value', smoothingControl);
+smoothingValue.setAttribute('aria-hidden', 'true');
+function showSmoothing(): void {
+  smoothingValue.textContent = state.smoothing.toFixed(3);
+  smoothingInput.setAttribute('aria-valuetext', state.smoothing === 0 ? 'off' : state.smoothing.toFixed(3));
+}
+showSmoothing();
+smoothingInput.addEventListener('input', () => {
+  saveState({ smoothing: clampSmoothing(Number(smoothingInput.value)) });
+  showSmoothing();
+  redraw();
+});
+
+const logCheckbox = document.createElement('vscode-checkbox');
+logCheckbox.className = 'log-scale';
+logCheckbox.label = 'Log scale';
+logCheckbox.checked = state.logScale;
+toolbar.appendChild(logCheckbox);
+logCheckbox.addEventListener('change', () => {
+  saveState({ logScale: logCheckbox.checked });
+  redraw();
+});
+
+const tableCheckbox = document.createElement('vscode-checkbox');
+tableCheckbox.className = 'show-tables';
+tableCheckbox.label = 'Data tables';
+tableCheckbox.checked = state.table;
+toolbar.appendChild(tableCheckbox);
+tableCheckbox.addEventListener('change', () => {
+  saveState({ table: tableCheckbox.checked });
+  for (const entry of drawn.values()) fillTable(entry);
+});
+
+// Zoom help and reset last, after the view options.
+toolbar.append(zoomHint, resetButton);
 
 const findingsList = element('ul', 'findings', root);
 findingsList.setAttribute('aria-label', 'Findings');
@@ -191,7 +289,12 @@ emptyState.hidden = true;
 interface DrawnChart {
   readonly card: HTMLElement;
   readonly title: HTMLElement;
+  readonly note: HTMLElement;
+  readonly pngButton: HTMLButtonElement;
+  readonly csvButton: HTMLButtonElement;
   readonly canvas: HTMLCanvasElement;
+  /** Holds the data table when tables are shown. */
+  readonly tableBox: HTMLElement;
   readonly chart: Chart<'line', Point[]>;
   spec: ChartSpec;
 }
@@ -200,23 +303,50 @@ const drawn = new Map<string, DrawnChart>();
 let theme = readTheme();
 let currentView: RunView | undefined;
 
+/** The faint logged curves behind smoothed ones: left out of the legend and the tooltip. */
+const rawDatasets = new WeakSet<object>();
+
+function isRaw(dataset: object | undefined): boolean {
+  return dataset !== undefined && rawDatasets.has(dataset);
+}
+
 function datasets(spec: ChartSpec): ChartDataset<'line', Point[]>[] {
-  return spec.datasets.map((d) => {
+  const out: ChartDataset<'line', Point[]>[] = [];
+  for (const d of spec.datasets) {
     const stroke = theme.color(d.color);
-    return {
+    if (d.raw) {
+      const faint = withAlpha(stroke, theme.kind === 'high-contrast' ? 0.5 : 0.35);
+      const raw: ChartDataset<'line', Point[]> = {
+        label: d.label,
+        data: d.raw,
+        borderColor: faint,
+        backgroundColor: faint,
+        borderDash: [...d.dash],
+        borderWidth: 1,
+        pointRadius: 0,
+        pointHoverRadius: 0,
+        pointHitRadius: 0,
+        spanGaps: false,
+        tension: 0,
+      };
+      rawDatasets.add(raw);
+      out.push(raw);
+    }
+    out.push({
       label: d.label,
       data: d.points,
       borderColor: stroke,
       backgroundColor: stroke,
       borderDash: [...d.dash],
       borderWidth: d.width,
-      pointRadius: d.pointRadius,
+      pointRadius: d.raw ? 0 : d.pointRadius,
       pointHoverRadius: 4,
       pointHitRadius: 4,
       spanGaps: false,
       tension: 0,
-    };
-  });
+    });
+  }
+  return out;
 }
 
 function annotations(spec: ChartSpec, runKey: string): Record<string, AnnotationOptions> {
@@ -314,10 +444,22 @@ function chartConfig(spec: ChartSpec, runKey: string): ChartConfiguration<'line'
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
         x: axis(spec.xLabel),
-        y: { ...y, min: spec.y?.min, max: spec.y?.max, ticks: { ...y.ticks, callback: (v) => formatValue(Number(v)) } },
+        y: {
+          ...y,
+          type: spec.logScale ? 'logarithmic' : 'linear',
+          min: spec.y?.min,
+          max: spec.y?.max,
+          ticks: {
+            ...y.ticks,
+            // Log ticks come at every integer of each decade; logTick keeps 1, 2 and 5, so skipping more would lose those.
+            autoSkip: !spec.logScale,
+            callback: (v) => (spec.logScale ? logTick(Number(v)) : formatValue(Number(v))),
+          },
+        },
       },
       plugins: {
         legend: {
+          onClick: (_event, item, legend) => toggleSeries(legend.chart, item.datasetIndex),
           labels: {
             color: theme.foreground,
             font,
@@ -331,9 +473,14 @@ function chartConfig(spec: ChartSpec, runKey: string): ChartConfiguration<'line'
         tooltip: {
           titleFont: font,
           bodyFont: font,
+          filter: (item) => !isRaw(item.dataset),
           callbacks: {
             title: (items) => (items.length > 0 ? `${spec.xLabel} ${formatX(items[0].parsed.x ?? NaN)}` : ''),
-            label: (item) => `${item.dataset.label ?? ''}: ${formatValue(item.parsed.y ?? NaN)}`,
+            label: (item) => {
+              const text = `${item.dataset.label ?? ''}: ${formatValue(item.parsed.y ?? NaN)}`;
+              const logged = (item.raw as Point | undefined)?.raw;
+              return logged === undefined ? text : `${text} (logged ${formatValue(logged)})`;
+            },
           },
         },
         decimation: { enabled: spec.decimate, algorithm: 'lttb' },
@@ -348,9 +495,26 @@ function chartConfig(spec: ChartSpec, runKey: string): ChartConfiguration<'line'
   };
 }
 
+/** Log axis labels at 1, 2 and 5 of each decade only, so the ticks stay readable. */
+function logTick(value: number): string {
+  if (!(value > 0)) return '';
+  const mantissa = Math.round((value / Math.pow(10, Math.floor(Math.log10(value) + 1e-9))) * 1000) / 1000;
+  return mantissa === 1 || mantissa === 2 || mantissa === 5 ? formatValue(value) : '';
+}
+
+/** Legend clicks hide a series together with the faint logged curve drawn just before it. */
+function toggleSeries(chart: Chart, index: number | undefined): void {
+  if (index === undefined) return;
+  const visible = !chart.isDatasetVisible(index);
+  chart.setDatasetVisibility(index, visible);
+  if (index > 0 && isRaw(chart.data.datasets[index - 1])) chart.setDatasetVisibility(index - 1, visible);
+  chart.update('none');
+}
+
 /** chart.js styles point-style legend items like the first point: give them the line's dash back. */
 function legendItems(chart: Chart): LegendItem[] {
-  return Chart.defaults.plugins.legend.labels.generateLabels(chart).map((item) => {
+  const items = Chart.defaults.plugins.legend.labels.generateLabels(chart);
+  return items.filter((item) => !isRaw(chart.data.datasets[item.datasetIndex ?? -1])).map((item) => {
     const dataset = chart.data.datasets[item.datasetIndex ?? -1] as ChartDataset<'line'> | undefined;
     if (!dataset) return item;
     return { ...item, lineDash: [...((dataset.borderDash as number[] | undefined) ?? [])], lineWidth: 2, strokeStyle: dataset.borderColor as string };
@@ -359,14 +523,28 @@ function legendItems(chart: Chart): LegendItem[] {
 
 function createChart(spec: ChartSpec, runKey: string): DrawnChart {
   const card = element('section', 'chart-card');
-  const title = element('h2', 'chart-title', card);
+  const heading = element('div', 'chart-heading', card);
+  const title = element('h2', 'chart-title', heading);
+  const note = element('span', 'chart-note', heading);
+  const actions = element('div', 'chart-actions', heading);
+  const pngButton = element('button', 'chart-action export-png', actions);
+  pngButton.type = 'button';
+  pngButton.textContent = 'PNG';
+  pngButton.addEventListener('click', () => exportPng(entry));
+  const csvButton = element('button', 'chart-action export-csv', actions);
+  csvButton.type = 'button';
+  csvButton.textContent = 'CSV';
+  csvButton.addEventListener('click', () => exportCsv(entry));
   const box = element('div', 'chart-box', card);
   const canvas = element('canvas', 'chart-canvas', box);
   canvas.setAttribute('role', 'img');
   canvas.addEventListener('dblclick', () => resetZoom(entry));
   canvas.addEventListener('pointerdown', (event) => pointerDown.set(canvas, { x: event.clientX, y: event.clientY }));
+  const tableBox = element('div', 'chart-table-box', card);
+  tableBox.tabIndex = 0; // scrollable by keyboard
+  tableBox.setAttribute('role', 'region');
   const chart = new Chart<'line', Point[]>(canvas, chartConfig(spec, runKey));
-  const entry: DrawnChart = { card, title, canvas, chart, spec };
+  const entry: DrawnChart = { card, title, note, pngButton, csvButton, canvas, tableBox, chart, spec };
   describe(entry);
   return entry;
 }
@@ -393,7 +571,88 @@ function describe(entry: DrawnChart): void {
   const { spec } = entry;
   entry.title.textContent = spec.title;
   entry.card.dataset.chart = spec.key;
-  entry.canvas.setAttribute('aria-label', `${spec.title} by ${spec.xLabel}: ${spec.datasets.map((d) => d.label).join(', ')}`);
+  const skipped = spec.datasets.reduce((n, d) => n + d.nonPositive, 0);
+  const notes = [
+    spec.datasets.some((d) => d.raw) ? 'smoothed' : '',
+    spec.logScale ? 'log scale' : '',
+    skipped > 0 ? `${skipped} value${skipped === 1 ? '' : 's'} ≤ 0 not drawn` : '',
+  ].filter((n) => n.length > 0);
+  entry.note.textContent = notes.join(' · ');
+  entry.pngButton.setAttribute('aria-label', `Export the ${spec.title} chart as PNG`);
+  entry.pngButton.title = `Export the ${spec.title} chart as a PNG image`;
+  entry.csvButton.setAttribute('aria-label', `Export the ${spec.title} data as CSV`);
+  entry.csvButton.title = `Export the logged ${spec.title} values as CSV`;
+  fillTable(entry);
+  entry.canvas.setAttribute(
+    'aria-label',
+    `${spec.title} by ${spec.xLabel}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}: ${spec.datasets.map((d) => d.label).join(', ')}`,
+  );
+}
+
+/** Rows shown in a data table; the CSV export has them all. */
+const TABLE_MAX_ROWS = 1000;
+
+/** The chart's logged values as an HTML table (textContent only), or nothing when tables are off. */
+function fillTable(entry: DrawnChart): void {
+  const box = entry.tableBox;
+  box.hidden = !state.table;
+  if (!state.table) {
+    box.replaceChildren();
+    return;
+  }
+  const { spec } = entry;
+  const data = chartTable(spec, TABLE_MAX_ROWS);
+  box.setAttribute('aria-label', `${spec.title} data`);
+  const table = document.createElement('table');
+  table.className = 'data-table';
+  const shown = data.rows.length;
+  table.createCaption().textContent =
+    `${spec.title}: logged values by ${spec.xLabel}` +
+    (shown < data.total ? ` (first ${shown} of ${data.total} rows; export CSV for all)` : ` (${shown} rows)`);
+  const headRow = table.createTHead().insertRow();
+  for (const column of data.columns) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = column;
+    headRow.appendChild(th);
+  }
+  const body = table.createTBody();
+  for (let i = 0; i < shown; i++) {
+    const row = data.rows[i];
+    const tr = body.insertRow();
+    const th = document.createElement('th');
+    th.scope = 'row';
+    th.textContent = formatX(row[0] ?? NaN);
+    tr.appendChild(th);
+    for (let c = 1; c < row.length; c++) {
+      const value = row[c];
+      tr.insertCell().textContent = value === undefined ? '' : formatValue(value);
+    }
+  }
+  box.replaceChildren(table);
+}
+
+/** A file name to suggest: the run and the chart (the host makes it safe). */
+function exportName(entry: DrawnChart): string {
+  return `${currentView?.label ?? 'run'}-${entry.spec.key.replace(/^metric:/, '')}`;
+}
+
+/** The chart as drawn, on the editor background (the canvas itself is transparent). */
+function exportPng(entry: DrawnChart): void {
+  const source = entry.canvas;
+  const out = document.createElement('canvas');
+  out.width = source.width;
+  out.height = source.height;
+  const context = out.getContext('2d');
+  if (!context) return;
+  context.fillStyle = theme.background;
+  context.fillRect(0, 0, out.width, out.height);
+  context.drawImage(source, 0, 0);
+  vscode.postMessage({ type: 'exportPng', name: exportName(entry), dataUrl: out.toDataURL('image/png') });
+}
+
+function exportCsv(entry: DrawnChart): void {
+  vscode.postMessage({ type: 'exportCsv', name: exportName(entry), text: toCsv(chartTable(entry.spec)) });
 }
 
 function resetZoom(entry: DrawnChart): void {
@@ -454,6 +713,13 @@ function drawRun(view: RunView): void {
   }
   for (const spec of view.charts) {
     let entry = drawn.get(spec.key);
+    if (entry && entry.spec.logScale !== spec.logScale) {
+      // chart.js cannot swap a scale's type in place.
+      entry.chart.destroy();
+      entry.card.remove();
+      drawn.delete(spec.key);
+      entry = undefined;
+    }
     if (entry) updateChart(entry, spec, view.key);
     else {
       entry = createChart(spec, view.key);
@@ -501,6 +767,7 @@ function render(message: HostMessage): void {
 }
 
 function renderSnapshot(runs: RunData[], selected: string | null): void {
+  lastSnapshot = { runs, selected };
   const run = chooseRun(runs, selected, state);
   if (!run) {
     showEmpty('No training runs to show yet.');
@@ -509,13 +776,53 @@ function renderSnapshot(runs: RunData[], selected: string | null): void {
   selectRun(run, selected);
 }
 
-/** Draws `run`; the run picker will call this too. */
+/** The last snapshot, kept to redraw when a view option changes. */
+let lastSnapshot: { runs: RunData[]; selected: string | null } | undefined;
+let shownRun: RunData | undefined;
+
+/** Draws `run`; the run picker calls this too. */
 function selectRun(run: RunData, hostSelected: string | null): void {
-  const view = buildRunView(run);
+  const view = buildView(run);
   if (currentView && currentView.key !== view.key) destroyCharts(); // another run: start from unzoomed charts
-  state = { selectedKey: run.key, hostSelected };
-  vscode.setState(state);
+  shownRun = run;
+  saveState({ selectedKey: run.key, hostSelected });
+  syncRunControls(run);
   drawRun(view);
+}
+
+/** The shown run alone, or with the other runs of its folder when the overlay is on and there are any. */
+function buildView(run: RunData): RunView {
+  const runs = state.overlay && lastSnapshot ? overlayRuns(lastSnapshot.runs, run) : [run];
+  return runs.length > 1 ? buildOverlayView(runs, viewOptions()) : buildRunView(run, viewOptions());
+}
+
+function syncRunControls(run: RunData): void {
+  const runs = lastSnapshot?.runs ?? [run];
+  runControl.hidden = runs.length < 2;
+  const same = runSelect.options.length === runs.length && runs.every((r, i) => runSelect.options[i].value === r.key && runSelect.options[i].textContent === r.label);
+  if (!same) {
+    runSelect.replaceChildren(
+      ...runs.map((r) => {
+        const option = document.createElement('option');
+        option.value = r.key;
+        option.textContent = r.label;
+        option.title = r.key;
+        return option;
+      }),
+    );
+  }
+  runSelect.value = run.key;
+  overlayCheckbox.hidden = overlayRuns(runs, run).length < 2;
+}
+
+/** Redraws the shown run after a view option changed; coalesced per frame (the slider fires often). */
+let optionsFrame = 0;
+function redraw(): void {
+  if (optionsFrame !== 0) return;
+  optionsFrame = requestAnimationFrame(() => {
+    optionsFrame = 0;
+    if (shownRun) drawRun(buildView(shownRun));
+  });
 }
 
 // Theme changes: VS Code swaps the body classes and the variables on <html>. Coalesced per frame.

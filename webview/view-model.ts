@@ -62,9 +62,41 @@ const FAMILY_TITLES: Readonly<Record<Exclude<Family, 'other'>, string>> = {
 export interface ViewOptions {
   /** `robust` keeps the 5th–95th percentile band (widened, never cutting a short series); `full` keeps every finite value. */
   readonly yRange: 'robust' | 'full';
+  /** TensorBoard's EMA weight, 0 (off) to {@link MAX_SMOOTHING}. */
+  readonly smoothing: number;
+  /** Logarithmic y axis: values ≤ 0 are left out of the line (drawn as gaps) and counted. */
+  readonly logScale: boolean;
 }
 
-export const DEFAULT_VIEW_OPTIONS: ViewOptions = { yRange: 'robust' };
+export const DEFAULT_SMOOTHING = 0.6;
+export const MAX_SMOOTHING = 0.999;
+
+/** The data as logged (no smoothing, linear axis). The panel starts at {@link DEFAULT_SMOOTHING}. */
+export const DEFAULT_VIEW_OPTIONS: ViewOptions = { yRange: 'robust', smoothing: 0, logScale: false };
+
+/** A smoothing weight clamped into 0..{@link MAX_SMOOTHING}; anything unreadable is the default. */
+export function clampSmoothing(value: unknown): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) return DEFAULT_SMOOTHING;
+  return Math.min(MAX_SMOOTHING, Math.max(0, value));
+}
+
+/**
+ * TensorBoard's debiased exponential moving average: `last = last * w + (1 - w) * v`, divided by
+ * `1 - w^n` where n counts the finite values so far. Non-finite values pass through unchanged and
+ * leave the average alone. Weight 0 returns the values as they are.
+ */
+export function smooth(values: readonly number[], weight: number): number[] {
+  const w = Math.min(MAX_SMOOTHING, Math.max(0, weight));
+  let last = 0;
+  let count = 0;
+  return values.map((v) => {
+    if (!Number.isFinite(v)) return v;
+    last = last * w + (1 - w) * v;
+    count++;
+    const debias = w === 1 ? 1 : 1 - Math.pow(w, count);
+    return last / debias;
+  });
+}
 
 /** Below this many finite values in a chart, the y-range shows them all. */
 export const FEW_POINTS = 20;
@@ -77,6 +109,8 @@ export interface Point {
   readonly x: number;
   /** NaN where the log had a non-finite value: drawn as a gap. */
   readonly y: number;
+  /** On a smoothed curve, the logged value at this x (for the tooltip). */
+  readonly raw?: number;
 }
 
 export interface Range {
@@ -94,10 +128,17 @@ export interface DatasetSpec {
   readonly dash: readonly number[];
   readonly width: number;
   readonly pointRadius: number;
+  /** What is drawn: smoothed when smoothing is on. */
   readonly points: Point[];
+  /** The logged values, drawn faintly behind a smoothed curve; null when smoothing is off. */
+  readonly raw: Point[] | null;
+  /** The values as logged, whatever the view options (for the table and CSV export). */
+  readonly logged: readonly Point[];
   /** Source line of each point, parallel to `points`. */
   readonly lines: readonly number[];
   readonly nonFinite: number;
+  /** Values ≤ 0 left out because the y axis is logarithmic. */
+  readonly nonPositive: number;
 }
 
 export interface MarkerSpec {
@@ -127,6 +168,8 @@ export interface ChartSpec {
   readonly markers: MarkerSpec[];
   /** Whether LTTB decimation may be used: long data, and no gaps for it to erase. */
   readonly decimate: boolean;
+  /** Logarithmic y axis (asked for, and the chart has a value > 0 to draw). */
+  readonly logScale: boolean;
 }
 
 export interface RunView {
@@ -161,39 +204,176 @@ function classify(name: string): Family {
   return 'other';
 }
 
-/** Builds the charts for one run. */
-export function buildRunView(run: RunData, options: ViewOptions = DEFAULT_VIEW_OPTIONS): RunView {
-  const groups = new Map<string, { family: Family; title: string; series: SeriesData[] }>();
-  for (const series of run.series) {
-    if (series.x.length === 0) continue;
-    const { family, key, title } = familyOf(series.metric);
+interface Group<T> {
+  readonly family: Family;
+  readonly title: string;
+  readonly items: T[];
+}
+
+/** Series grouped by chart key, in the order the charts first appear. */
+function groupByChart<T>(items: readonly T[], series: (item: T) => SeriesData): Map<string, Group<T>> {
+  const groups = new Map<string, Group<T>>();
+  for (const item of items) {
+    const s = series(item);
+    if (s.x.length === 0) continue;
+    const { family, key, title } = familyOf(s.metric);
     let group = groups.get(key);
     if (!group) {
-      group = { family, title, series: [] };
+      group = { family, title, items: [] };
       groups.set(key, group);
     }
-    group.series.push(series);
+    group.items.push(item);
   }
+  return groups;
+}
+
+/** Stable sort: families in a fixed order, other metrics in the order the log introduced them. */
+function sortCharts(charts: ChartSpec[]): ChartSpec[] {
+  return charts.sort((a, b) => FAMILY_ORDER.indexOf(a.family) - FAMILY_ORDER.indexOf(b.family));
+}
+
+/** Builds the charts for one run. */
+export function buildRunView(run: RunData, options: ViewOptions = DEFAULT_VIEW_OPTIONS): RunView {
+  const groups = groupByChart(run.series, (s) => s);
   const markers = run.markers.map((m, i) => markerSpec(m, i));
   const charts: ChartSpec[] = [];
   for (const [key, group] of groups) {
-    const datasets = datasetsFor(group.family, group.series);
     const chartMarkers = markers.filter((m) => familyOf(m.metric).key === key);
-    const longest = datasets.reduce((n, d) => Math.max(n, d.points.length), 0);
-    charts.push({
-      key,
-      family: group.family,
-      title: group.title,
-      xLabel: run.xLabel,
-      datasets,
-      y: withHeadroom(yRange(datasets, options), chartMarkers.length > 0),
-      markers: chartMarkers,
-      decimate: longest > DECIMATE_ABOVE && datasets.every((d) => d.nonFinite === 0),
+    charts.push(chartSpec(key, group.family, group.title, run.xLabel, datasetsFor(group.family, group.items), chartMarkers, options));
+  }
+  return { key: run.key, label: run.label, xLabel: run.xLabel, charts: sortCharts(charts), markers };
+}
+
+/** One colour per run when several runs share a chart; the split still sets the dash. */
+export const RUN_COLORS: readonly ColorVar[] = [
+  COLORS.blue,
+  COLORS.orange,
+  COLORS.green,
+  COLORS.purple,
+  COLORS.yellow,
+  COLORS.red,
+  COLORS.foreground,
+];
+
+/** The folder of a run key (`file:///ws/logs/a.log#0` → `file:///ws/logs/`); keys without a `/` have none. */
+export function runFolder(key: string): string {
+  const path = key.replace(/#[^/#]*$/, '');
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash + 1);
+}
+
+/** The runs drawn together with `selected`: those in its folder with the same x axis, `selected` first. */
+export function overlayRuns(runs: readonly RunData[], selected: RunData): RunData[] {
+  const folder = runFolder(selected.key);
+  return [selected, ...runs.filter((r) => r !== selected && r.key !== selected.key && r.xLabel === selected.xLabel && runFolder(r.key) === folder)];
+}
+
+/**
+ * The same metrics of several runs on one chart per family: a colour per run, the split's dash,
+ * labels naming the run. Markers are those of `selected` (the first run), which the view is keyed by.
+ */
+export function buildOverlayView(runs: readonly RunData[], options: ViewOptions = DEFAULT_VIEW_OPTIONS): RunView {
+  const selected = runs[0];
+  const entries = runs.flatMap((run, r) => run.series.map((series) => ({ run, r, series })));
+  const groups = groupByChart(entries, (e) => e.series);
+  const markers = selected.markers.map((m, i) => markerSpec(m, i));
+  const charts: ChartSpec[] = [];
+  for (const [key, group] of groups) {
+    const seen = new Map<string, number>();
+    const datasets = group.items.map(({ run, r, series }): DatasetSpec => {
+      const base = datasetsFor(group.family, [series])[0];
+      const id = `${run.key}|${series.name}`;
+      const count = seen.get(id) ?? 0;
+      seen.set(id, count + 1);
+      return {
+        ...base,
+        key: count === 0 ? id : `${id}#${count + 1}`,
+        label: `${run.label}: ${series.name}`,
+        color: RUN_COLORS[r % RUN_COLORS.length],
+      };
+    });
+    const chartMarkers = markers.filter((m) => familyOf(m.metric).key === key);
+    charts.push(chartSpec(key, group.family, group.title, selected.xLabel, datasets, chartMarkers, options));
+  }
+  const label = runs.length === 1 ? selected.label : `${selected.label} + ${runs.length - 1} more run${runs.length === 2 ? '' : 's'}`;
+  return { key: selected.key, label, xLabel: selected.xLabel, charts: sortCharts(charts), markers };
+}
+
+function chartSpec(
+  key: string,
+  family: Family,
+  title: string,
+  xLabel: 'epoch' | 'step',
+  logged: DatasetSpec[],
+  markers: MarkerSpec[],
+  options: ViewOptions,
+): ChartSpec {
+  const logScale = options.logScale && logged.some((d) => d.points.some((p) => p.y > 0));
+  // A learning-rate schedule is exact, not noisy: smoothing would only blur its steps.
+  const smoothing = family === 'lr' ? 0 : options.smoothing;
+  const datasets = logged.map((d) => applyOptions(d, logScale, smoothing));
+  const longest = datasets.reduce((n, d) => Math.max(n, d.points.length), 0);
+  const range = logScale ? logRange(datasets) : yRange(datasets.map((d) => (d.raw ? { ...d, points: d.raw } : d)), options);
+  return {
+    key,
+    family,
+    title,
+    xLabel,
+    datasets,
+    y: withHeadroom(range, markers.length > 0, logScale),
+    markers,
+    decimate: longest > DECIMATE_ABOVE && datasets.every((d) => d.nonFinite === 0 && d.nonPositive === 0),
+    logScale,
+  };
+}
+
+/** Log scale turns values ≤ 0 into gaps; smoothing replaces the drawn points and keeps the logged ones as `raw`. */
+function applyOptions(d: DatasetSpec, logScale: boolean, smoothing: number): DatasetSpec {
+  let points = d.points;
+  let nonPositive = 0;
+  if (logScale) {
+    points = points.map((p) => {
+      if (p.y <= 0) {
+        nonPositive++;
+        return { x: p.x, y: NaN };
+      }
+      return p;
     });
   }
-  // Stable sort: families in a fixed order, other metrics in the order the log introduced them.
-  charts.sort((a, b) => FAMILY_ORDER.indexOf(a.family) - FAMILY_ORDER.indexOf(b.family));
-  return { key: run.key, label: run.label, xLabel: run.xLabel, charts, markers };
+  if (smoothing <= 0) return { ...d, points, raw: null, nonPositive };
+  // smooth(), inlined: one pass and no intermediate arrays (a million points redraw as the slider moves).
+  const w = Math.min(MAX_SMOOTHING, smoothing);
+  const smoothed = new Array<Point>(points.length);
+  let last = 0;
+  let count = 0;
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    let y = p.y;
+    if (Number.isFinite(y)) {
+      last = last * w + (1 - w) * y;
+      count++;
+      y = last / (1 - Math.pow(w, count));
+    }
+    smoothed[i] = { x: p.x, y, raw: p.y };
+  }
+  return { ...d, points: smoothed, raw: points, nonPositive };
+}
+
+/** y-limits on a log axis: every value > 0, padded by 5% of the decades shown. */
+export function logRange(datasets: readonly DatasetSpec[]): Range | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const d of datasets) {
+    for (const p of d.raw ?? d.points) {
+      if (Number.isFinite(p.y) && p.y > 0) {
+        lo = Math.min(lo, p.y);
+        hi = Math.max(hi, p.y);
+      }
+    }
+  }
+  if (lo === Infinity) return null;
+  const factor = hi > lo ? Math.pow(hi / lo, 0.05) : 1.1;
+  return { min: lo / factor, max: hi * factor };
 }
 
 function datasetsFor(family: Family, series: readonly SeriesData[]): DatasetSpec[] {
@@ -220,8 +400,11 @@ function datasetsFor(family: Family, series: readonly SeriesData[]): DatasetSpec
       width: 1.5,
       pointRadius: points.length <= SHOW_POINTS_UP_TO ? 2 : 0,
       points,
+      raw: null,
+      logged: points,
       lines: s.line,
       nonFinite: s.y.reduce<number>((n, v) => (v === null || !Number.isFinite(v) ? n + 1 : n), 0),
+      nonPositive: 0,
     };
   });
 }
@@ -288,8 +471,9 @@ export function yRange(datasets: readonly DatasetSpec[], options: ViewOptions = 
 }
 
 /** Room above the data for the marker labels drawn along the top edge. */
-function withHeadroom(range: Range | null, markers: boolean): Range | null {
+function withHeadroom(range: Range | null, markers: boolean, log = false): Range | null {
   if (!range || !markers) return range;
+  if (log) return { min: range.min, max: range.max * Math.pow(range.max / range.min, 0.1) };
   return { min: range.min, max: range.max + (range.max - range.min) * 0.1 };
 }
 
@@ -329,6 +513,60 @@ export function chooseRun(runs: readonly RunData[], hostSelected: string | null,
     if (host) return host;
   }
   return byKey(state.selectedKey) ?? byKey(hostSelected) ?? runs[0];
+}
+
+export interface DataTable {
+  /** The x label, then one column per dataset. */
+  readonly columns: string[];
+  /** Sorted by x; `undefined` where a series has no value at that x, NaN where it logged a non-finite one. */
+  readonly rows: (number | undefined)[][];
+  /** Rows in the whole table; more than `rows.length` when a row limit cut it. */
+  readonly total: number;
+}
+
+/**
+ * A chart's logged data as a table: one row per distinct x over all its datasets (ascending), one
+ * column per dataset. A series that logged the same x twice (a resumed run) shows its last value.
+ */
+export function chartTable(chart: ChartSpec, maxRows = Infinity): DataTable {
+  const xs = new Map<number, number>();
+  for (const d of chart.datasets) for (const p of d.logged) if (!xs.has(p.x)) xs.set(p.x, 0);
+  const sorted = Float64Array.from(xs.keys()).sort();
+  const kept = Math.min(sorted.length, maxRows);
+  const rows = new Array<(number | undefined)[]>(kept);
+  for (let i = 0; i < sorted.length; i++) {
+    xs.set(sorted[i], i);
+    if (i < kept) {
+      const row = new Array<number | undefined>(chart.datasets.length + 1).fill(undefined);
+      row[0] = sorted[i];
+      rows[i] = row;
+    }
+  }
+  chart.datasets.forEach((d, column) => {
+    for (const p of d.logged) {
+      const i = xs.get(p.x) ?? kept;
+      if (i < kept) rows[i][column + 1] = p.y;
+    }
+  });
+  return { columns: [chart.xLabel, ...chart.datasets.map((d) => d.label)], rows, total: sorted.length };
+}
+
+/** One CSV field: quoted when needed; text that a spreadsheet would run as a formula is defused with `'`. */
+function csvField(text: string): string {
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+function csvNumber(value: number | undefined): string {
+  if (value === undefined) return '';
+  return Number.isFinite(value) || Number.isNaN(value) ? String(value) : value > 0 ? 'inf' : '-inf';
+}
+
+/** A table as CSV (RFC 4180, `\n` line ends): missing values empty, non-finite ones `NaN`, `inf`, `-inf`. */
+export function toCsv(table: DataTable): string {
+  const lines = [table.columns.map(csvField).join(',')];
+  for (const row of table.rows) lines.push(row.map(csvNumber).join(','));
+  return `${lines.join('\n')}\n`;
 }
 
 /** Short number for y ticks and tooltips: 4 significant digits, an exponent for tiny or huge values. */

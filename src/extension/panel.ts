@@ -4,7 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { parseWebviewMessage, type HostMessage, type RunData } from '../protocol/messages';
+import {
+  exportFileName,
+  parseWebviewMessage,
+  pngBytes,
+  type HostMessage,
+  type RunData,
+} from '../protocol/messages';
 
 /** Where the runs come from, read each time a snapshot is sent. */
 export type RunSource = () => RunData[];
@@ -42,6 +48,8 @@ export class CurvePanel {
   private knownKeys = new Set<string>();
   private disposed = false;
   private delivered: HostMessage | undefined;
+  /** A save dialog is open: further export requests are dropped rather than stacked. */
+  private exporting = false;
 
   /** Opens the panel beside the active editor, or reveals it when it is already open. */
   static show(context: vscode.ExtensionContext, source: RunSource, onReveal: RevealHandler): CurvePanel {
@@ -136,10 +144,39 @@ export class CurvePanel {
         // The webview is untrusted: only reveal runs this panel was given.
         if (this.knownKeys.has(message.key)) this.onReveal(message.key, message.line);
         break;
+      case 'exportPng': {
+        const bytes = pngBytes(message.dataUrl);
+        if (bytes) void this.save(exportFileName(message.name, 'png'), bytes, { 'PNG image': ['png'] });
+        break;
+      }
+      case 'exportCsv':
+        void this.save(exportFileName(message.name, 'csv'), new TextEncoder().encode(message.text), { CSV: ['csv'] });
+        break;
       default: {
         const unreachable: never = message;
         return unreachable;
       }
+    }
+  }
+
+  /** Asks where to save an export, then writes it. One dialog at a time. */
+  private async save(name: string, bytes: Uint8Array, filters: Record<string, string[]>): Promise<void> {
+    if (this.exporting || this.disposed) return;
+    this.exporting = true;
+    try {
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const target = await vscode.window.showSaveDialog({
+        defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+        filters,
+        saveLabel: 'Export',
+        title: `TrainDx: export ${name}`,
+      });
+      if (!target) return;
+      await vscode.workspace.fs.writeFile(target, bytes);
+    } catch (error) {
+      void vscode.window.showErrorMessage(`TrainDx could not export ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.exporting = false;
     }
   }
 

@@ -42,7 +42,58 @@ export type HostMessage =
 
 export type WebviewMessage =
   | { readonly type: 'ready' }
-  | { readonly type: 'revealLine'; readonly key: string; readonly line: number };
+  | { readonly type: 'revealLine'; readonly key: string; readonly line: number }
+  /** Save a chart: `dataUrl` is a `data:image/png;base64,` URL; `name` a suggested file name. */
+  | { readonly type: 'exportPng'; readonly name: string; readonly dataUrl: string }
+  /** Save a chart's data as CSV text. */
+  | { readonly type: 'exportCsv'; readonly name: string; readonly text: string };
+
+/** Largest PNG data URL the host accepts (characters; about 24 MB of image). */
+export const MAX_PNG_DATA_URL = 32 * 1024 * 1024;
+/** Largest CSV text the host accepts (characters). */
+export const MAX_CSV_TEXT = 64 * 1024 * 1024;
+/** Longest suggested file name accepted from the webview. */
+export const MAX_EXPORT_NAME = 200;
+
+export const PNG_DATA_URL_PREFIX = 'data:image/png;base64,';
+
+/** A suggested export name made safe for a file name: letters, digits, `.`, `_`, `-` only, no leading dot. */
+export function exportFileName(name: string, extension: 'png' | 'csv'): string {
+  const base = name
+    .replace(/\.(png|csv)$/i, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[.-]+|[.-]+$/g, '')
+    .slice(0, 100);
+  return `${base.length > 0 ? base : 'traindx-chart'}.${extension}`;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** The bytes of a PNG data URL, or undefined when it is not base64 of something starting with the PNG signature. */
+export function pngBytes(dataUrl: string): Uint8Array | undefined {
+  if (!isPngDataUrl(dataUrl)) return undefined;
+  let binary: string;
+  try {
+    binary = atob(dataUrl.slice(PNG_DATA_URL_PREFIX.length));
+  } catch {
+    return undefined;
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  if (bytes.length < PNG_SIGNATURE.length || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) return undefined;
+  return bytes;
+}
+
+function isPngDataUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > MAX_PNG_DATA_URL || !value.startsWith(PNG_DATA_URL_PREFIX)) return false;
+  const body = value.slice(PNG_DATA_URL_PREFIX.length);
+  return body.length > 0 && body.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(body);
+}
+
+function isExportName(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_EXPORT_NAME;
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -59,6 +110,12 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
         return { type: 'revealLine', key: value.key, line: value.line as number };
       }
       return undefined;
+    case 'exportPng':
+      return isExportName(value.name) && isPngDataUrl(value.dataUrl) ? { type: 'exportPng', name: value.name, dataUrl: value.dataUrl } : undefined;
+    case 'exportCsv':
+      return isExportName(value.name) && typeof value.text === 'string' && value.text.length <= MAX_CSV_TEXT && !value.text.includes('\0')
+        ? { type: 'exportCsv', name: value.name, text: value.text }
+        : undefined;
     default:
       return undefined;
   }

@@ -12,6 +12,18 @@ import {
   formatX,
   markerPlace,
   yRange,
+  smooth,
+  clampSmoothing,
+  logRange,
+  DEFAULT_SMOOTHING,
+  DEFAULT_VIEW_OPTIONS,
+  MAX_SMOOTHING,
+  RUN_COLORS,
+  buildOverlayView,
+  overlayRuns,
+  runFolder,
+  chartTable,
+  toCsv,
   type DatasetSpec,
 } from '../../webview/view-model';
 
@@ -153,7 +165,7 @@ test('the y-range always shows the latest value, and pads a flat series', () => 
   const flatRange = yRange(buildRunView(runData([series('loss', flat(50, 0.5))])).charts[0].datasets);
   assert.ok(flatRange && flatRange.min < 0.5 && flatRange.max > 0.5);
   assert.equal(yRange(buildRunView(runData([series('loss', [null, null])])).charts[0].datasets), null);
-  const full = yRange(buildRunView(runData([series('loss', [...flat(100), 1e6, 1])])).charts[0].datasets, { yRange: 'full' });
+  const full = yRange(buildRunView(runData([series('loss', [...flat(100), 1e6, 1])])).charts[0].datasets, { ...DEFAULT_VIEW_OPTIONS, yRange: 'full' });
   assert.ok(full && full.max >= 1e6);
 });
 
@@ -231,4 +243,215 @@ test('values are formatted short', () => {
 test('an empty run has no charts', () => {
   const view = buildRunView(runData([series('loss', [])]));
   assert.deepEqual(view.charts, []);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Smoothing and log scale
+
+/** TensorBoard's smoothing, written out step by step for the expected values. */
+function tensorboard(values: number[], w: number): number[] {
+  let last = 0;
+  let n = 0;
+  return values.map((v) => {
+    if (!Number.isFinite(v)) return v;
+    last = last * w + (1 - w) * v;
+    n++;
+    return last / (1 - w ** n);
+  });
+}
+
+test('smooth: debiased EMA, first value kept, exact values for weight 0.5', () => {
+  assert.deepEqual(smooth([1, 3, 3], 0.5), [1, 7 / 3, 19 / 7]);
+  // Debiasing: a constant curve stays constant from the first point.
+  assert.deepEqual(smooth([4, 4, 4, 4], 0.9).map((v) => Number(v.toFixed(12))), [4, 4, 4, 4]);
+  assert.deepEqual(smooth([5, 1, 2], 0), [5, 1, 2]);
+  assert.deepEqual(smooth([], 0.6), []);
+});
+
+test('smooth: non-finite values pass through and do not poison the average', () => {
+  const out = smooth([1, NaN, 3, Infinity, 3], 0.5);
+  assert.equal(out[0], 1);
+  assert.ok(Number.isNaN(out[1]));
+  assert.equal(out[2], 7 / 3); // as if the NaN were not there
+  assert.equal(out[3], Infinity);
+  assert.equal(out[4], 19 / 7);
+});
+
+test('smooth: matches the TensorBoard formula at the default and the maximum weight', () => {
+  const values = [2.3, 1.9, 1.7, 1.65, 1.2, 1.4, 0.9, 0.95, 0.7, 0.8];
+  for (const w of [DEFAULT_SMOOTHING, MAX_SMOOTHING]) assert.deepEqual(smooth(values, w), tensorboard(values, w));
+  // Weights beyond the slider's range are clamped, never 1 (which would divide by zero).
+  assert.deepEqual(smooth(values, 1), tensorboard(values, MAX_SMOOTHING));
+  assert.deepEqual(smooth(values, -1), values);
+});
+
+test('clampSmoothing keeps the slider range and defaults what it cannot read', () => {
+  assert.equal(clampSmoothing(0.3), 0.3);
+  assert.equal(clampSmoothing(2), MAX_SMOOTHING);
+  assert.equal(clampSmoothing(-0.5), 0);
+  assert.equal(clampSmoothing('0.3'), DEFAULT_SMOOTHING);
+  assert.equal(clampSmoothing(NaN), DEFAULT_SMOOTHING);
+});
+
+test('smoothing draws the smoothed curve and keeps the logged one as raw; off means no raw', () => {
+  const run = runData([series('loss', [1, 3, null, 3])]);
+  const on = buildRunView(run, { ...DEFAULT_VIEW_OPTIONS, smoothing: 0.5 }).charts[0].datasets[0];
+  assert.deepEqual(on.points.map((p) => p.y), [1, 7 / 3, NaN, 19 / 7]);
+  assert.deepEqual(on.points.map((p) => p.raw), [1, 3, NaN, 3]);
+  assert.deepEqual(on.raw?.map((p) => p.y), [1, 3, NaN, 3]);
+  const off = buildRunView(run, { ...DEFAULT_VIEW_OPTIONS, smoothing: 0 }).charts[0].datasets[0];
+  assert.equal(off.raw, null);
+  assert.deepEqual(off.points.map((p) => p.y), [1, 3, NaN, 3]);
+});
+
+test('the y-range covers the raw curve behind a smoothed one', () => {
+  const run = runData([series('loss', [1, 9, 1, 1])]);
+  const view = buildRunView(run, { yRange: 'full', smoothing: 0.9, logScale: false });
+  assert.deepEqual(view.charts[0].y, { min: 1 - 0.4, max: 9 + 0.4 });
+});
+
+test('log scale: values ≤ 0 become gaps and are counted; the range spans the positive values', () => {
+  const run = runData([series('loss', [0, 10, -1, 1, 100])]);
+  const chart = buildRunView(run, { yRange: 'robust', smoothing: 0, logScale: true }).charts[0];
+  assert.equal(chart.logScale, true);
+  const d = chart.datasets[0];
+  assert.deepEqual(d.points.map((p) => p.y), [NaN, 10, NaN, 1, 100]);
+  assert.equal(d.nonPositive, 2);
+  const pad = Math.pow(100, 0.05);
+  assert.deepEqual(chart.y, { min: 1 / pad, max: 100 * pad });
+  assert.deepEqual(logRange(chart.datasets), chart.y);
+});
+
+test('log scale: a chart without a positive value stays linear', () => {
+  const run = runData([series('loss', [0, -1, -2])]);
+  const chart = buildRunView(run, { yRange: 'full', smoothing: 0, logScale: true }).charts[0];
+  assert.equal(chart.logScale, false);
+  assert.equal(chart.datasets[0].nonPositive, 0);
+  assert.deepEqual(chart.datasets[0].points.map((p) => p.y), [0, -1, -2]);
+});
+
+test('log scale with smoothing: the gaps pass through the average', () => {
+  const run = runData([series('loss', [1, 0, 3])]);
+  const d = buildRunView(run, { yRange: 'full', smoothing: 0.5, logScale: true }).charts[0].datasets[0];
+  assert.deepEqual(d.points.map((p) => p.y), [1, NaN, 7 / 3]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Several runs
+
+test('runFolder strips the segment and the file name', () => {
+  assert.equal(runFolder('file:///ws/logs/a.log#0'), 'file:///ws/logs/');
+  assert.equal(runFolder('file:///ws/logs/a.log#12'), 'file:///ws/logs/');
+  assert.equal(runFolder('file:///ws/a.log'), 'file:///ws/');
+  assert.equal(runFolder('run-a'), '');
+});
+
+test('overlayRuns: the selected run first, then the others of its folder with the same x axis', () => {
+  const a = runData([series('loss', [1])], [], 'file:///ws/logs/a.log#0');
+  const a1 = runData([series('loss', [1])], [], 'file:///ws/logs/a.log#1');
+  const b = runData([series('loss', [1])], [], 'file:///ws/logs/b.log#0');
+  const c = runData([series('loss', [1])], [], 'file:///ws/other/c.log#0');
+  const steps: RunData = { ...runData([series('loss', [1])], [], 'file:///ws/logs/d.log#0'), xLabel: 'step' };
+  assert.deepEqual(overlayRuns([a, a1, b, c, steps], b).map((r) => r.key), [b.key, a.key, a1.key]);
+  assert.deepEqual(overlayRuns([a, c], c).map((r) => r.key), [c.key]);
+});
+
+test('buildOverlayView: one chart per family, a colour per run, labels name the run, markers of the first run', () => {
+  const a = runData([series('loss', [2, 1]), series('val_loss', [2.1, 1.5]), series('lr', [0.1, 0.1])], [marker('overfitting', 'val_loss', 2)], 'logs/a.log#0');
+  const b = runData([series('loss', [3, 2]), series('accuracy', [0.5, 0.6])], [marker('collapse', 'loss', 1)], 'logs/b.log#0');
+  const view = buildOverlayView([a, b], { ...DEFAULT_VIEW_OPTIONS, smoothing: 0 });
+  assert.equal(view.key, a.key);
+  assert.equal(view.label, 'logs/a.log#0.log + 1 more run');
+  assert.deepEqual(
+    view.charts.map((c) => [c.key, c.datasets.map((d) => [d.label, d.color, d.dash.length > 0])]),
+    [
+      ['loss', [['logs/a.log#0.log: loss', RUN_COLORS[0], false], ['logs/a.log#0.log: val_loss', RUN_COLORS[0], true], ['logs/b.log#0.log: loss', RUN_COLORS[1], false]]],
+      ['accuracy', [['logs/b.log#0.log: accuracy', RUN_COLORS[1], false]]],
+      ['lr', [['logs/a.log#0.log: lr', RUN_COLORS[0], false]]],
+    ],
+  );
+  assert.deepEqual(view.markers.map((m) => m.id), ['overfitting']);
+  assert.deepEqual(view.charts[0].markers.map((m) => m.id), ['overfitting']);
+  assert.equal(new Set(view.charts[0].datasets.map((d) => d.key)).size, 3);
+  // y covers both runs' losses.
+  assert.deepEqual(buildOverlayView([a, b], { yRange: 'full', smoothing: 0, logScale: false }).charts[0].y, { min: 1 - 0.1, max: 3 + 0.1 + 2.2 * 0.1 });
+});
+
+test('buildOverlayView of one run draws what buildRunView draws, in run colours', () => {
+  const a = runData([series('loss', [2, 1]), series('val_loss', [2.1, 1.5])]);
+  const overlay = buildOverlayView([a]);
+  const single = buildRunView(a);
+  assert.equal(overlay.label, single.label);
+  assert.deepEqual(overlay.charts[0].datasets.map((d) => d.points), single.charts[0].datasets.map((d) => d.points));
+  assert.deepEqual(overlay.charts[0].datasets.map((d) => d.color), [RUN_COLORS[0], RUN_COLORS[0]]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Table and CSV
+
+test('chartTable: one row per x over all series, logged values whatever the view options', () => {
+  const run = runData([series('loss', [2, -1, null], [1, 2, 3]), series('val_loss', [2.5, 1.5], [1, 3])]);
+  const chart = buildRunView(run, { yRange: 'robust', smoothing: 0.9, logScale: true }).charts[0];
+  const table = chartTable(chart);
+  assert.deepEqual(table.columns, ['epoch', 'loss', 'val_loss']);
+  assert.deepEqual(table.rows, [
+    [1, 2, 2.5],
+    [2, -1, undefined],
+    [3, NaN, 1.5],
+  ]);
+});
+
+test('chartTable: unsorted x comes out sorted; a repeated x keeps the last value', () => {
+  const run = runData([series('loss', [5, 4, 3, 2], [3, 1, 2, 1])]);
+  assert.deepEqual(chartTable(buildRunView(run).charts[0]).rows, [
+    [1, 2],
+    [2, 3],
+    [3, 5],
+  ]);
+});
+
+test('toCsv: quotes, defuses formulas in names, empty for missing, NaN and inf for non-finite', () => {
+  const csv = toCsv({
+    columns: ['epoch', 'a,b', '=cmd()', 'say "hi"', '-x'],
+    rows: [
+      [1, 0.5, undefined, NaN, Infinity],
+      [2, -0.25, 1e-9, 3, -Infinity],
+    ],
+    total: 2,
+  });
+  assert.equal(csv, 'epoch,"a,b",\'=cmd(),"say ""hi""",\'-x\n1,0.5,,NaN,inf\n2,-0.25,1e-9,3,-inf\n');
+});
+
+test('toCsv of an overlay names each run in the header', () => {
+  const a = runData([series('loss', [2, 1])], [], 'logs/a.log#0');
+  const b = runData([series('loss', [3])], [], 'logs/b.log#0');
+  const chart = buildOverlayView([a, b]).charts[0];
+  assert.equal(toCsv(chartTable(chart)), 'epoch,logs/a.log#0.log: loss,logs/b.log#0.log: loss\n1,2,3\n2,1,\n');
+});
+
+test('chartTable with a row limit keeps the first rows by x and counts them all', () => {
+  const run = runData([series('loss', [5, 4, 3, 2], [4, 3, 2, 1]), series('val_loss', [9], [5])]);
+  const table = chartTable(buildRunView(run).charts[0], 2);
+  assert.equal(table.total, 5);
+  assert.deepEqual(table.rows, [
+    [1, 2, undefined],
+    [2, 3, undefined],
+  ]);
+});
+
+test('the smoothed points match smooth() exactly, with the logged value kept on each', () => {
+  const values = [2.3, NaN, 1.7, 1.65, 1.2, 1.4, Infinity, 0.95, 0.7, 0.8];
+  const d = buildRunView(runData([series('loss', values)]), { ...DEFAULT_VIEW_OPTIONS, smoothing: 0.77 }).charts[0].datasets[0];
+  assert.deepEqual(d.points.map((p) => p.y), smooth(values, 0.77));
+  assert.deepEqual(d.points.map((p) => p.raw), values);
+});
+
+test('the learning-rate schedule is never smoothed: its steps are exact', () => {
+  const run = runData([series('lr', [0.1, 0.1, 0.01, 0.01, 0.001]), series('loss', [1, 0.8, 0.9, 0.5, 0.6])]);
+  const view = buildRunView(run, { ...DEFAULT_VIEW_OPTIONS, smoothing: 0.9 });
+  const lr = view.charts.find((c) => c.family === 'lr')!.datasets[0];
+  assert.deepEqual(lr.points.map((p) => p.y), [0.1, 0.1, 0.01, 0.01, 0.001]);
+  assert.equal(lr.raw, null);
+  const loss = view.charts.find((c) => c.family === 'loss')!.datasets[0];
+  assert.notEqual(loss.raw, null);
 });
