@@ -89,8 +89,35 @@ export class TrainingWorkspace implements vscode.Disposable {
     this.changed.dispose();
   }
 
-  /** Reads what a log gained since last time and re-runs the detectors. */
-  async refreshLog(uri: vscode.Uri): Promise<void> {
+  /** Reads in progress, per path, and whether another change arrived meanwhile. */
+  private readonly reading = new Map<string, { again: boolean; done: Promise<void> }>();
+
+  /**
+   * Reads what a log gained since last time and re-runs the detectors. Reads of one file never overlap
+   * (a big first read can outlast the next change event): a change during a read triggers one more read.
+   */
+  refreshLog(uri: vscode.Uri): Promise<void> {
+    const busy = this.reading.get(uri.fsPath);
+    if (busy) {
+      busy.again = true;
+      return busy.done;
+    }
+    const state = { again: false, done: Promise.resolve() };
+    state.done = (async () => {
+      try {
+        do {
+          state.again = false;
+          await this.readLog(uri);
+        } while (state.again);
+      } finally {
+        this.reading.delete(uri.fsPath);
+      }
+    })();
+    this.reading.set(uri.fsPath, state);
+    return state.done;
+  }
+
+  private async readLog(uri: vscode.Uri): Promise<void> {
     const path = uri.fsPath;
     // TensorBoard event files and MLflow metric files belong to runs made of several files.
     if (isEventFile(path) || mlflowRunFolderOf(path) !== undefined) return this.refreshFolderRun(path);
