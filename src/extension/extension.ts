@@ -6,6 +6,7 @@ import { loadPythonParser } from '../node/grammar';
 import { FixProvider } from './code-actions';
 import { Config } from './config';
 import { CurvePanel, registerCurvePanelSerializer } from './panel';
+import { RunsView } from './runs-view';
 import { TrainingStatus } from './status';
 import { TrainingWorkspace } from './training-workspace';
 
@@ -23,6 +24,8 @@ export interface TrainDxApi {
   readonly ready: Promise<void>;
   /** The open curve panel, if any. */
   currentPanel(): CurvePanel | undefined;
+  /** The Explorer's Training Runs view. */
+  readonly runsView: RunsView;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<TrainDxApi> {
@@ -102,6 +105,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
   };
   registerCurvePanelSerializer(context, runSource, reveal);
   const status = new TrainingStatus(workspace);
+  const runsView = new RunsView(workspace);
+  context.subscriptions.push(runsView, vscode.window.createTreeView('traindx.runs', { treeDataProvider: runsView, showCollapseAll: true }));
   // A run that stops writing raises no file event: look for silence now and then.
   const liveCheck = setInterval(() => workspace.checkLive(), 60_000);
   context.subscriptions.push({ dispose: () => clearInterval(liveCheck) });
@@ -110,14 +115,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
     workspace.onDidChange(() => {
       CurvePanel.current?.update();
       status.refresh();
+      runsView.refresh();
     }),
   );
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('traindx.showCurves', () => {
+    // From the Runs view, with the run's key; from the palette, on the log in the active editor.
+    vscode.commands.registerCommand('traindx.showCurves', (runKey?: unknown) => {
       const active = vscode.window.activeTextEditor?.document.uri;
       const panel = CurvePanel.show(context, runSource, reveal);
-      const key = active && workspace.latestRunKey(active);
+      const key = typeof runKey === 'string' ? runKey : active && workspace.latestRunKey(active);
       if (key) panel.select(key);
     }),
     // The panel follows the log the user is looking at.
@@ -141,7 +148,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
     }),
   );
 
-  return { workspace, ready, currentPanel: () => CurvePanel.current };
+  return { workspace, ready, currentPanel: () => CurvePanel.current, runsView };
 }
 
 async function linkLogToScript(workspace: TrainingWorkspace, config: Config): Promise<void> {

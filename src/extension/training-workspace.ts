@@ -45,6 +45,17 @@ interface ScriptEntry {
   readonly logs: readonly string[];
 }
 
+/** One run as the panel and the Runs view list it. */
+export interface RunListing {
+  readonly key: string;
+  readonly label: string;
+  readonly uri: vscode.Uri;
+  /** False for folder runs (TensorBoard, MLflow), which have no lines to reveal. */
+  readonly isFile: boolean;
+  readonly run: Run;
+  readonly findings: readonly CurveFinding[];
+}
+
 /** Most scripts read from disk per log folder, to link a log with the script beside it. */
 const MAX_SCRIPTS_PER_FOLDER = 20;
 /** Diagnostics are published at most this often. */
@@ -288,14 +299,24 @@ export class TrainingWorkspace implements vscode.Disposable {
 
   /** Every run, converted for the panel, with the markers of its linked findings. */
   runData(): RunData[] {
-    const out: RunData[] = [];
+    return this.listRuns().map(({ key, label, run, findings }) => ({ ...toRunData(run, findings, key), label }));
+  }
+
+  /** Every run with its panel key, display label, log and linked findings, for the panel and the Runs view. */
+  listRuns(): RunListing[] {
+    const out: RunListing[] = [];
     for (const [path, entry] of this.logs) {
       const linked = this.linkedCurves.get(path);
+      const name = entry.label ?? vscode.workspace.asRelativePath(entry.uri);
       entry.runs.forEach(({ run, findings }, i) => {
-        const key = `${entry.uri.toString()}#${run.segment}`;
-        const data = toRunData(run, linked?.[i] ?? findings, key);
-        const name = entry.label ?? vscode.workspace.asRelativePath(entry.uri);
-        out.push({ ...data, label: entry.runs.length > 1 ? `${name} (run ${run.segment + 1})` : name });
+        out.push({
+          key: `${entry.uri.toString()}#${run.segment}`,
+          label: entry.runs.length > 1 ? `${name} (run ${run.segment + 1})` : name,
+          uri: entry.uri,
+          isFile: entry.file !== undefined,
+          run,
+          findings: linked?.[i] ?? findings,
+        });
       });
     }
     return out;

@@ -173,6 +173,34 @@ describe('TrainDx on the seed-000 GRU run', () => {
     await diagnosticsWhen(live, (d) => d.length === 0);
   });
 
+  it('lists runs and their findings in the Training Runs view; a run opens the panel on it', async () => {
+    const runs = api.runsView.getChildren();
+    const gru = runs.find((n) => n.kind === 'run' && n.run.label === 'gru-run/train.log');
+    assert.ok(gru && gru.kind === 'run', `runs: ${runs.map((n) => (n.kind === 'run' ? n.run.label : '?')).join(', ')}`);
+    const item = api.runsView.getTreeItem(gru);
+    assert.match(String(item.description), /^epoch 50 · 1 problem$/);
+    const findings = api.runsView.getChildren(gru).map((n) => (n.kind === 'finding' ? n.finding.id : '?'));
+    assert.deepEqual(findings.sort(), ['collapse', 'plateau']);
+    const collapseItem = api.runsView.getTreeItem(api.runsView.getChildren(gru).find((n) => n.kind === 'finding' && n.finding.id === 'collapse')!);
+    assert.equal(collapseItem.command?.command, 'vscode.open');
+    // The run's command opens the panel on that run.
+    const key = item.command!.arguments![0] as string;
+    const posted = new Promise<void>((resolve) => {
+      const check = () => {
+        const last = api.currentPanel()?.lastMessage;
+        if (last?.type === 'snapshot' && last.selected === key) {
+          resolve();
+          return true;
+        }
+        return false;
+      };
+      if (check()) return;
+      const timer = setInterval(() => check() && clearInterval(timer), 50);
+    });
+    await vscode.commands.executeCommand(item.command!.command, ...item.command!.arguments!);
+    await posted;
+  });
+
   it('opens the curve panel beside the editor with the run, its curves and the collapse marker', async () => {
     // Show the script at the problem, as a user arriving from the Problems view would see it.
     const document = await vscode.workspace.openTextDocument(scriptUri());
