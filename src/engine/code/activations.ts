@@ -27,6 +27,7 @@ import {
   type SyntaxNode,
   type SyntaxTree,
 } from './python';
+import { peelModuleChain } from './torch';
 
 export type ActivationKind = 'softmax' | 'sigmoid' | 'log_softmax';
 
@@ -42,7 +43,6 @@ const ACTIVATION_MODULES: ReadonlyMap<string, ActivationKind> = new Map([
   ['torch.nn.Softmax', 'softmax'], ['torch.nn.Sigmoid', 'sigmoid'], ['torch.nn.LogSoftmax', 'log_softmax'],
 ]);
 /** Methods that return the module they are called on: `Net().to(device)` is still the `Net`. */
-const MODULE_CHAIN_METHODS = new Set(['to', 'cuda', 'cpu', 'float', 'double', 'half', 'bfloat16', 'train']);
 const MAX_DEPTH = 12;
 
 const importTables = new WeakMap<SyntaxTree, ImportTable>();
@@ -407,15 +407,6 @@ export function constructionOf(source: SourceFile, variable: string, use: Syntax
   return values.length > 0 && names.size === 1 && !names.has(null) ? values[values.length - 1] : null;
 }
 
-function peelModuleChain(call: SyntaxNode): SyntaxNode {
-  let current = call;
-  for (;;) {
-    const receiver = methodReceiver(current);
-    const method = methodName(current);
-    if (!receiver || receiver.type !== 'call' || method === null || !MODULE_CHAIN_METHODS.has(method)) return current;
-    current = receiver;
-  }
-}
 
 /**
  * The value of the last plain `name = value` before `use` in the same function (or at module level when

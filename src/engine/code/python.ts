@@ -469,3 +469,15 @@ export function patternAssignmentsTo(tree: SyntaxTree, name: string): readonly S
 export function assignedValues(tree: SyntaxTree, name: string): SyntaxNode[] {
   return assignmentsTo(tree, name).flatMap((a) => a.childForFieldName('right') ?? []);
 }
+
+/** Whether any of `nodes` (in document order, as tree queries return them) lies inside `node`: a binary search. */
+export function containsAnyOf(nodes: readonly SyntaxNode[], node: SyntaxNode): boolean {
+  let lo = 0;
+  let hi = nodes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (nodes[mid].startIndex < node.startIndex) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < nodes.length && nodes[lo].endIndex <= node.endIndex;
+}

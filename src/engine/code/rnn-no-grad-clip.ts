@@ -12,6 +12,7 @@ import {
   assignedValues,
   calleeName,
   contains,
+  containsAnyOf,
   descendants,
   dottedName,
   enclosingClass,
@@ -42,17 +43,12 @@ import {
 import { appendKeyword, assignedCall, compileCalls, isKerasFile, kerasClass } from './keras-model';
 import { checkSingleFile, displayPath, type Project, type ProjectRule, type SourceFile } from './project';
 import type { RuleContext } from './rule';
+import { isOptimizerConstructor, peelModuleChain } from './torch';
 
 const TORCH_RECURRENT = new Set(['GRU', 'LSTM', 'RNN', 'GRUCell', 'LSTMCell', 'RNNCell'].map((n) => `torch.nn.${n}`));
 const CLIP_FUNCTIONS = new Set(['clip_grad_norm_', 'clip_grad_value_', 'clip_grad_norm']);
 const CLIP_QUALIFIED = 'torch.nn.utils.clip_grad_norm_';
 const MAX_NORM = '1.0';
-const TORCH_OPTIMIZERS = new Set([
-  'SGD', 'Adam', 'AdamW', 'Adamax', 'Adagrad', 'Adadelta', 'RMSprop', 'Rprop', 'ASGD', 'NAdam', 'RAdam', 'LBFGS',
-  'SparseAdam', 'Adafactor',
-]);
-/** Methods that return the module they are called on: `Model(...).to(device)` is still the model. */
-const MODULE_CHAIN_METHODS = new Set(['to', 'cuda', 'cpu', 'float', 'double', 'half', 'bfloat16', 'train']);
 
 export const rnnNoGradClip: ProjectRule = {
   id: 'rnn-no-grad-clip',
@@ -139,15 +135,7 @@ class FileFacts {
 
   /** Whether a `.backward()` call lies inside `node`. */
   containsBackward(node: SyntaxNode): boolean {
-    const calls = this.backwardCalls();
-    let lo = 0;
-    let hi = calls.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (calls[mid].startIndex < node.startIndex) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < calls.length && calls[lo].startIndex < node.endIndex;
+    return containsAnyOf(this.backwardCalls(), node);
   }
 
   /** Names of the functions of this file that clip gradients (`def clip(model): clip_grad_norm_(...)`). */
@@ -409,10 +397,6 @@ function isSchedulerConstructor(resolved: string): boolean {
   return resolved.includes('lr_scheduler') || last.endsWith('LR') || last.endsWith('Scheduler') || (last.startsWith('get_') && last.includes('schedule'));
 }
 
-function isOptimizerConstructor(resolved: string): boolean {
-  if (resolved.includes('lr_scheduler')) return false;
-  return resolved.startsWith('torch.optim.') || resolved.startsWith('optim.') || TORCH_OPTIMIZERS.has(lastSegment(resolved));
-}
 
 /** Whether clipping happens in the loop around the step (or its function, or the module when there is neither). */
 function isClipped(step: TrainingStep, facts: FileFacts): boolean {
@@ -569,16 +553,6 @@ function localModelClasses(root: SyntaxNode, imports: ImportTable): Set<string> 
   return models;
 }
 
-/** `Model(...).to(device)` → `Model(...)`. */
-function peelModuleChain(call: SyntaxNode): SyntaxNode {
-  let current = call;
-  for (;;) {
-    const receiver = methodReceiver(current);
-    const method = methodName(current);
-    if (!receiver || receiver.type !== 'call' || method === null || !MODULE_CHAIN_METHODS.has(method)) return current;
-    current = receiver;
-  }
-}
 
 /** `scaler.unscale_(optimizer)` already between the backward and the step. */
 function alreadyUnscaled(step: TrainingStep): boolean {

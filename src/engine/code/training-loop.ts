@@ -9,6 +9,7 @@ import {
   assignedValues,
   calleeName,
   contains,
+  containsAnyOf,
   descendants,
   dottedName,
   enclosingFunction,
@@ -25,11 +26,8 @@ import {
   type SyntaxNode,
   type SyntaxTree,
 } from './python';
+import { isOptimizerConstructor } from './torch';
 
-const TORCH_OPTIMIZERS = new Set([
-  'SGD', 'Adam', 'AdamW', 'Adamax', 'Adagrad', 'Adadelta', 'RMSprop', 'Rprop', 'ASGD', 'NAdam', 'RAdam', 'LBFGS',
-  'SparseAdam', 'Adafactor',
-]);
 /** Calls that wrap an iterable and yield its items (or `(i, item)`): `tqdm(loader)`, `enumerate(loader)`. */
 const ITER_WRAPPERS = new Set(['tqdm', 'enumerate', 'iter', 'list', 'reversed', 'track', 'progress_bar']);
 const GRAD_OFF = new Set(['torch.no_grad', 'torch.inference_mode', 'torch.autograd.no_grad', 'torch.autograd.grad_mode.no_grad']);
@@ -69,17 +67,9 @@ export class LoopFacts {
     return this.backwardList;
   }
 
-  /** Whether a backward call lies inside `node` (a binary search: the calls are in document order). */
+  /** Whether a backward call lies inside `node`. */
   containsBackward(node: SyntaxNode): boolean {
-    const calls = this.backwardCalls();
-    let lo = 0;
-    let hi = calls.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (calls[mid].startIndex < node.startIndex) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < calls.length && calls[lo].endIndex <= node.endIndex;
+    return containsAnyOf(this.backwardCalls(), node);
   }
 
   /** Dotted names mentioned in what is differentiated: `total` in `total.backward()`, `losses` in `torch.stack(losses).mean().backward()`. */
@@ -294,10 +284,6 @@ export function loopFacts(root: SyntaxNode): LoopFacts {
   return facts;
 }
 
-function isOptimizerConstructor(resolved: string): boolean {
-  if (resolved.includes('lr_scheduler')) return false;
-  return resolved.startsWith('torch.optim.') || resolved.startsWith('optim.') || TORCH_OPTIMIZERS.has(lastSegment(resolved));
-}
 
 /** `tqdm(enumerate(loader), total=...)` → `loader`. */
 export function peelIterWrappers(expr: SyntaxNode): SyntaxNode {
