@@ -210,16 +210,22 @@ runSelect.addEventListener('change', () => {
   const run = lastSnapshot?.runs.find((r) => r.key === runSelect.value);
   if (run && lastSnapshot) selectRun(run, lastSnapshot.selected);
 });
-const overlayCheckbox = document.createElement('vscode-checkbox');
-overlayCheckbox.className = 'overlay-runs';
-overlayCheckbox.label = 'Overlay runs in this folder';
-overlayCheckbox.checked = state.overlay;
+/** A labelled checkbox in the toolbar whose state is saved; `changed` runs after the state is saved. */
+function toolbarCheckbox(className: string, label: string, checked: boolean, save: (checked: boolean) => void, changed: () => void) {
+  const box = document.createElement('vscode-checkbox');
+  box.className = className;
+  box.label = label;
+  box.checked = checked;
+  toolbar.appendChild(box);
+  box.addEventListener('change', () => {
+    save(box.checked);
+    changed();
+  });
+  return box;
+}
+
+const overlayCheckbox = toolbarCheckbox('overlay-runs', 'Overlay runs in this folder', state.overlay, (overlay) => saveState({ overlay }), redraw);
 overlayCheckbox.hidden = true;
-toolbar.appendChild(overlayCheckbox);
-overlayCheckbox.addEventListener('change', () => {
-  saveState({ overlay: overlayCheckbox.checked });
-  redraw();
-});
 const zoomHint = element('span', 'zoom-hint', toolbar);
 zoomHint.textContent = 'Ctrl+wheel or pinch to zoom, drag to pan';
 const resetButton = document.createElement('vscode-button');
@@ -250,23 +256,8 @@ smoothingInput.addEventListener('input', () => {
   redraw();
 });
 
-const logCheckbox = document.createElement('vscode-checkbox');
-logCheckbox.className = 'log-scale';
-logCheckbox.label = 'Log scale';
-logCheckbox.checked = state.logScale;
-toolbar.appendChild(logCheckbox);
-logCheckbox.addEventListener('change', () => {
-  saveState({ logScale: logCheckbox.checked });
-  redraw();
-});
-
-const tableCheckbox = document.createElement('vscode-checkbox');
-tableCheckbox.className = 'show-tables';
-tableCheckbox.label = 'Data tables';
-tableCheckbox.checked = state.table;
-toolbar.appendChild(tableCheckbox);
-tableCheckbox.addEventListener('change', () => {
-  saveState({ table: tableCheckbox.checked });
+toolbarCheckbox('log-scale', 'Log scale', state.logScale, (logScale) => saveState({ logScale }), redraw);
+toolbarCheckbox('show-tables', 'Data tables', state.table, (table) => saveState({ table }), () => {
   for (const entry of drawn.values()) fillTable(entry);
 });
 
