@@ -30,11 +30,22 @@ const option = (name: string): string | undefined => {
 const PER_GENERATOR = Number(option('--n') ?? 50);
 const ONLY = option('--family');
 const SHOW = Number(option('--show') ?? 12);
+/** `--seed S` draws a different set of cases (the default set has none), to check nothing was tuned to one draw. */
+const SEED = option('--seed');
+
+if (args.includes('--help')) {
+  console.log(
+    'usage: eval [--n CASES_PER_GENERATOR (50)] [--family ID] [--seed S] [--show N (12)] [--no-bench]\n' +
+      '  --seed S   a different draw of every case (default: the standard draw)\n' +
+      '  --show N   how many problems of each kind to list (healthy controls with a finding are always all listed)',
+  );
+  process.exit(0);
+}
 
 /** A stable seed per (family, generator, case): adding a family never changes another's cases. */
 function seedOf(family: string, generator: number, index: number): number {
   let h = 2166136261;
-  for (const c of `${family}#${generator}#${index}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  for (const c of `${family}#${generator}#${index}${SEED === undefined ? '' : `#${SEED}`}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
   return h >>> 0;
 }
 
@@ -70,6 +81,7 @@ const problems: Problem[] = [];
 let healthyRuns = 0;
 let healthyWithFinding = 0;
 const healthyFindingIds = new Map<string, number>();
+const healthyExamples: string[] = [];
 let totalCases = 0;
 let detectMs = 0;
 let roundTrips = 0;
@@ -127,7 +139,10 @@ function score(familyId: string, c: EvalCase, findings: CurveFinding[]): void {
   // through false alarms only.
   if (c.expect.length === 0 && (c.allow ?? []).length === 0) {
     healthyRuns++;
-    if (findings.length > 0) healthyWithFinding++;
+    if (findings.length > 0) {
+      healthyWithFinding++;
+      healthyExamples.push(`${familyId}/${c.name}: ${findings.map((f) => `[${f.id}] ${f.message}`).join(' | ')}`);
+    }
     for (const f of findings) healthyFindingIds.set(f.id, (healthyFindingIds.get(f.id) ?? 0) + 1);
   }
 }
@@ -237,7 +252,7 @@ function main(): void {
       }
     });
   }
-  console.log(`TrainDx eval — ${totalCases} runs from ${families.length} families × ${PER_GENERATOR} per generator (${((Date.now() - started) / 1000).toFixed(1)} s; detectors ${detectMs.toFixed(0)} ms in all)\n`);
+  console.log(`TrainDx eval — ${totalCases} runs from ${families.length} families × ${PER_GENERATOR} per generator${SEED === undefined ? '' : `, seed ${SEED}`} (${((Date.now() - started) / 1000).toFixed(1)} s; detectors ${detectMs.toFixed(0)} ms in all)\n`);
 
   const header = ['detector', 'cases', 'TP', 'FP', 'FN', 'precision', 'recall', 'onset med', 'onset max', ''];
   const rows: string[][] = [];
@@ -258,6 +273,7 @@ function main(): void {
 
   const healthyBreakdown = [...healthyFindingIds.entries()].map(([id, n]) => `${id} ×${n}`).join(', ');
   console.log(`\nhealthy controls: ${healthyRuns} runs, ${healthyWithFinding} with any finding${healthyWithFinding > 0 ? ` (${healthyBreakdown})  <-- MUST BE 0` : ''}`);
+  for (const e of healthyExamples) console.log(`  ${e}`);
   console.log(`format round trip (Keras verbose 2 text → parser → detectors, every 5th case): ${roundTrips} runs, ${roundTripMismatch} with different findings, ${roundTripMessageDiffs} with the same findings but different message numbers (4-decimal rounding)`);
   for (const e of roundTripExamples) console.log(`  ${e}`);
   if (crashes.length > 0) {

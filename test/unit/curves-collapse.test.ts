@@ -96,4 +96,22 @@ describe('collapse', () => {
     assert.deepEqual(collapses(run({ loss })), []);
     assert.deepEqual(collapses(run({ accuracy: [0.5, 0.99, 0.5] })), []);
   });
+
+  it('reports up to three episodes; a metric that falls back to its start again and again is reset by the logging', () => {
+    const episode = () => rising(20).concat([0.5, 0.5, 0.51]);
+    const three = [...episode(), ...episode(), ...episode(), ...rising(20)];
+    assert.deepEqual(collapses(run({ accuracy: three })).map((f) => f.epoch), [21, 44, 67]);
+    // A running accuracy restarted every epoch, 2,000 times: no finding, and no scan to the end per episode.
+    const resets = Array.from({ length: 2000 }, episode).flat();
+    assert.deepEqual(collapses(run({ accuracy: resets })), []);
+  });
+
+  it('says how far each of several episodes recovered, from its own bottom on', () => {
+    const first = rising(20).concat([0.5, 0.5]).concat(rising(20));
+    const second = [0.5, 0.5, 0.52, 0.55, 0.6];
+    const found = collapses(run({ accuracy: [...first, ...second] }));
+    assert.equal(found.length, 2);
+    assert.match(found[0].message, /it recovered to 0\.98 by epoch 42\./);
+    assert.match(found[1].message, /by epoch 47 it had recovered only to 0\.6/);
+  });
 });

@@ -4,6 +4,14 @@ import { oscillation } from '../../src/engine/curves/oscillation';
 import { decaying, detectWith, epochRun, jitter } from './curve-runs';
 import { phasedRun } from './pathology-runs';
 
+const HEALTHY_485 = [
+  50.385, 54.1243, 56.0808, 59.1836, 60.513, 63.0343, 63.6628, 63.1841, 64.1591, 66.8269, 66.286, 68.5365, 67.9156, 67.4378, 68.1991,
+  68.5601, 68.837, 70.0965, 70.8178, 69.8284, 70.6498, 71.1744, 69.8225, 70.9429, 70.8874, 70.6077, 71.0941, 73.4473, 71.6132,
+];
+const QUANTISED_288 = [
+  0.34, 0.38, 0.42, 0.44, 0.46, 0.48, 0.5, 0.48, 0.52, 0.52, 0.56, 0.56, 0.58, 0.56, 0.58, 0.6, 0.62, 0.62, 0.62, 0.62, 0.64, 0.62, 0.64, 0.62, 0.62,
+];
+
 /** -1 at the first of 4 evaluations of an epoch, +1 at the last (seed 001: training best right after the boundary). */
 const saw = (i: number) => ((i % 4) / 3) * 2 - 1;
 const n = 120;
@@ -68,6 +76,11 @@ describe('oscillation', () => {
     ['an LR step drop that lowers the loss in one step', () => epochRun({ loss: decaying(60, 2.3, 0.5, 10, 0.01).map((v, i) => (i >= 30 ? v * 0.6 : v)), lr: Array.from({ length: 60 }, (_, i) => (i < 30 ? 0.1 : 0.01)) })],
     ['a noisy validation accuracy in percent', () => epochRun({ val_accuracy: jitter(50, 1.5, 4).map((e, i) => 60 + 25 * (1 - Math.exp(-i / 8)) + e) })],
     ['one bad evaluation', () => epochRun({ val_loss: decaying(40, 2.3, 0.4, 8, 0.01).map((v, i) => (i === 25 ? v * 3 : v)) })],
+    // Healthy runs from the eval's generators (4 decimals) where noise alone folded into a period: the swing
+    // was 3 times the residuals' spread, but those residuals are shrunk by the moving average and the fitted
+    // profile; against the points' own noise it is not.
+    ['a noisy rising validation accuracy in percent, 29 epochs (val-better-than-train/healthy #485)', () => epochRun({ val_accuracy: HEALTHY_485 })],
+    ['a validation accuracy on a 0.02 grid, rising half a step an epoch (stuck-metric/quantised validation #288)', () => epochRun({ val_accuracy: QUANTISED_288 })],
   ];
   for (const [name, make] of quiet) it(`stays quiet on ${name}`, () => assert.deepEqual(detectWith(oscillation, make()), []));
 });

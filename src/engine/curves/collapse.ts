@@ -17,6 +17,8 @@ const MIN_GAIN_NOISE = 8;
 const NEAR_BEST = 0.7;
 /** After the fall it is within the bottom 35% of its gain: back at or near where it started. */
 const NEAR_START = 0.35;
+/** More falls than this in one series are the logging's resets, not collapses. */
+const MAX_EPISODES = 3;
 /** The fall itself is at least half the gain and this many times the noise. */
 const MIN_DROP_NOISE = 6;
 
@@ -31,7 +33,8 @@ export const collapse: Detector = {
   detect({ run }) {
     const episodes: Episode[] = [];
     for (const series of run.series) {
-      if (metricDirection(series.metric) === 'higher') episodes.push(...collapsesIn(series));
+      if (metricDirection(series.metric) !== 'higher') continue;
+      for (const episode of collapsesIn(series)) episodes.push(episode);
     }
     return groupByOnset(episodes).map(report);
   },
@@ -47,6 +50,8 @@ interface Episode {
   beforeAt: number;
   onset: number;
   bottomAt: number;
+  /** The highest point after the bottom (the first of equals), for the recovery; the bottom itself when none is higher. */
+  bestAfter: number;
 }
 
 function collapsesIn(series: Series): Episode[] {
@@ -92,8 +97,18 @@ function collapsesIn(series: Series): Episode[] {
     // The bottom of the fall: the lowest point among the next few.
     let bottomAt = j;
     for (let k = j + 1; k < Math.min(v.length, j + WINDOW); k++) if (v[k] < v[bottomAt]) bottomAt = k;
-    episodes.push({ series, at, v, start, before, beforeAt, onset: j, bottomAt });
+    // A metric that falls back to its start again and again is reset by the logging (a running mean restarted
+    // every epoch, a metric of each new task), not a model that collapsed: no finding at all.
+    if (episodes.length === MAX_EPISODES) return [];
+    episodes.push({ series, at, v, start, before, beforeAt, onset: j, bottomAt, bestAfter: -1 });
     armed = false;
+  }
+  // Where each episode's recovery peaked: one backward pass, not one scan to the end per episode.
+  const byBottom = [...episodes].sort((a, b) => b.bottomAt - a.bottomAt);
+  let best = v.length - 1;
+  for (let k = v.length - 1, e = 0; e < byBottom.length && k >= 0; k--) {
+    while (e < byBottom.length && k === byBottom[e].bottomAt) byBottom[e++].bestAfter = best;
+    if (v[k] >= v[best]) best = k;
   }
   return episodes;
 }
@@ -133,8 +148,7 @@ function recovery(e: Episode): string {
   const { series, at, v } = e;
   const last = v.length - 1;
   if (e.bottomAt === last) return 'the run ends there';
-  let best = e.bottomAt;
-  for (let k = e.bottomAt + 1; k <= last; k++) if (v[k] > v[best]) best = k;
+  const best = v[e.bestAfter] > v[e.bottomAt] ? e.bestAfter : e.bottomAt;
   const recovered = (v[best] - v[e.bottomAt]) / (e.before - v[e.bottomAt]);
   return recovered >= 0.9
     ? `it recovered to ${formatValue(v[best])} by ${pointLabel(series, at[best])}`

@@ -30,7 +30,8 @@ export function detectCurves(run: Run, options: DetectOptions = {}): CurveFindin
   const ignore = new Set(options.ignore ?? []);
   const findings: CurveFinding[] = [];
   for (const detector of DETECTORS) {
-    if (!ignore.has(detector.id)) findings.push(...detector.detect(context));
+    if (ignore.has(detector.id)) continue;
+    for (const finding of detector.detect(context)) findings.push(finding);
   }
   return findings.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
 }

@@ -178,6 +178,21 @@ function byEpoch(series: Series, at: Int32Array, v: Float64Array, from: number, 
   };
 }
 
+/**
+ * The noise of one point, from the residuals left after removing a moving average over one `period` and the
+ * folded profile. Both shrink the residuals below the points' own noise: a point minus the average of the
+ * `period` points around it (itself included) keeps a share 1 − 1/period of the variance, and fitting one mean
+ * per phase takes `period` of the n degrees of freedom. Undoing both keeps the "3 SDs" a statement about the
+ * points a user sees, not about residuals deflated by the fit (which let chance patterns of short noisy
+ * curves through).
+ */
+function pointNoise(within: Float64Array, period: number): number {
+  let n = 0;
+  for (let k = 0; k < within.length; k++) if (Number.isFinite(within[k])) n++;
+  if (n <= period) return Infinity;
+  return mad(within) / Math.sqrt((1 - 1 / period) * ((n - period) / n));
+}
+
 /** A period found by folding the detrended residuals at each candidate period (series without sub-epoch positions). */
 function byPeriod(series: Series, at: Int32Array, v: Float64Array, from: number, perEpoch: number): Episode | undefined {
   const lossLike = isLossLike(series);
@@ -196,16 +211,20 @@ function byPeriod(series: Series, at: Int32Array, v: Float64Array, from: number,
       bins[k] = k % period;
     }
     const r = fold(residual, bins, period);
-    if (r.explained >= MIN_EXPLAINED_SEARCHED + (period > 2 ? 0.1 : 0) && r.f >= MIN_F) results.push({ period, ...r, residual });
+    // Residuals from a moving average over exactly one cycle sum to about zero over every cycle, so under
+    // noise alone the phase means spread p/(p − 1) times more than the F test assumes (twice as much for a
+    // zig-zag): scaled back, F keeps its meaning.
+    const f = (r.f * (period - 1)) / period;
+    if (r.explained >= MIN_EXPLAINED_SEARCHED + (period > 2 ? 0.1 : 0) && f >= MIN_F) results.push({ period, ...r, f, residual });
   }
   if (results.length === 0) return undefined;
   // The fundamental: the shortest period nearly as strong as the strongest (its multiples fold as well).
   const strongest = Math.max(...results.map((r) => r.f));
   const best = results.find((r) => r.f >= 0.6 * strongest)!;
   // A searched period must also stand out of the noise point by point: its swing at least 3 robust SDs of
-  // what the cycle leaves unexplained.
+  // the points' own noise, estimated from what the cycle leaves unexplained.
   const within = best.residual.map((r, k) => r - best.means[k % best.period]);
-  if (range(best.means).swing < MIN_SWING_NOISE * mad(within)) return undefined;
+  if (range(best.means).swing < MIN_SWING_NOISE * pointNoise(within, best.period)) return undefined;
   const level = median(c.v);
   const { swing, lowAt, highAt } = absolute(series, range(best.means), level);
   if (!material(series, swing, level, v)) return undefined;

@@ -79,3 +79,23 @@ export function formatSpan(series: Series, a: number, b: number): string {
   const n = Number.isInteger(d) ? d.toLocaleString('en') : d.toFixed(1);
   return `${n} ${d === 1 ? unit.slice(0, -1) : unit}`;
 }
+
+/** A learning rate at or below this share of its maximum is annealed to about zero: the weights stand still. */
+export const FROZEN_LR_SHARE = 1e-3;
+
+/**
+ * Where training stopped moving the weights: the x of the first point of a final stretch over which the logged
+ * learning rate stays annealed to about zero (a cosine schedule run down to 0, then more epochs). Infinity when
+ * the log has no learning rate or it never gets there. Metrics after it stand still by design.
+ */
+export function trainingEnd(run: Run): number {
+  const lr = run.series.find((s) => s.metric === 'lr');
+  if (!lr) return Infinity;
+  let max = 0;
+  for (let i = 0; i < lr.length; i++) if (lr.value[i] > max) max = lr.value[i];
+  if (!(max > 0) || !Number.isFinite(max)) return Infinity;
+  let last = lr.length - 1;
+  while (last >= 0 && !(lr.value[last] > FROZEN_LR_SHARE * max)) last--;
+  for (let j = last + 1; j < lr.length; j++) if (Number.isFinite(lr.value[j])) return xOf(lr, j);
+  return Infinity;
+}

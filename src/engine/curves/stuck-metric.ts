@@ -2,7 +2,7 @@ import { metricDirection } from '../logs/names';
 import type { CurveFinding, Related, Run, Series } from '../types';
 import { finitePoints } from './align';
 import { anchorAt, formatValue, pointLabel, type Detector } from './detector';
-import { SPLIT_ORDER, SPLIT_WORD, scoreScale, trainingLoss, xOf, xUnit } from './select';
+import { FROZEN_LR_SHARE, SPLIT_ORDER, SPLIT_WORD, scoreScale, trainingLoss, xOf, xUnit } from './select';
 import { median } from './stats';
 
 /** A stuck stretch is at least this many evaluations... */
@@ -19,8 +19,6 @@ const COARSE_STEP = 0.005;
 const COARSE_SHARE = 0.4;
 /** A stuck stretch takes at most this many distinct values (0.7600 and 0.7601 from rounding). */
 const MAX_DISTINCT = 3;
-/** A learning rate below this share of its maximum (annealed to about zero) means training was meant to stand still. */
-const FROZEN_LR_SHARE = 1e-3;
 /** Runs needed before "the same final value in several runs" means anything. */
 const MIN_RUNS = 3;
 
