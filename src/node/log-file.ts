@@ -1,5 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { sniff, SNIFF_LENGTH, type LogFormat, type LogParser } from '../engine/logs';
+import { readsUtf8 } from '../engine/logs/text-metrics';
 import type { Run } from '../engine/types';
 
 /** Bytes read per chunk: big enough to be fast, small enough to yield to the event loop often. */
@@ -110,7 +111,8 @@ export class LogFile {
   }
 
   private feed(bytes: Uint8Array): void {
-    this.parser!.feed(this.format!.binary ? bytes : this.decoder.decode(bytes, { stream: true }));
+    // Binary formats, and text parsers that read UTF-8 themselves (faster, same result), take the bytes.
+    this.parser!.feed(this.format!.binary || readsUtf8(this.parser!) ? bytes : this.decoder.decode(bytes, { stream: true }));
   }
 
   /** Picks the parser from the first bytes; `sure` when no more bytes will change the answer. */

@@ -79,6 +79,14 @@ export class LineSplitter {
     return this.lineNumber;
   }
 
+  /**
+   * Counts a plain line (no `\r`, `\b` or ESC before its newline, at most {@link MAX_LINE_LENGTH} long) that
+   * the caller read in place, and returns its number. Only between lines: after a chunk that ended in `\n`.
+   */
+  countLine(): number {
+    return ++this.lineNumber;
+  }
+
   feed(chunk: string): void {
     // Most chunks of a big log hold no `\r`, backspace or escape: their lines are shown as written.
     if (chunk.indexOf('\r') === -1 && chunk.indexOf('\x08') === -1 && chunk.indexOf('\x1b') === -1) this.feedPlain(chunk);

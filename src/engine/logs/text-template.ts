@@ -8,7 +8,7 @@
  */
 import type { Split } from '../types';
 import { canonicalMetric, metricDirection } from './names';
-import { isDigit, isLetter, isWordChar, scanNumber, scanned, SPACE, TAB } from './text-scan';
+import { asciiString, isDigit, isLetter, isWordChar, scanNumber, scanNumberBytes, scanned, SPACE, TAB } from './text-scan';
 
 /** What a number in a line is. */
 export const Role = {
@@ -42,6 +42,13 @@ export const Progress = {
   contextOrBar: 4,
 } as const;
 
+/** {@link Template.flags}: spaces before the literal, spaces after it, a plain number after it. */
+export const SPACE_BEFORE = 1;
+export const SPACE_AFTER = 2;
+export const PLAIN_NUMBER = 4;
+/** On the first literal: some literal holds an ESC, which only the text path sees stripped or kept. */
+export const TEXT_ONLY = 8;
+
 export interface Template {
   /** Text before each number (spaces at both ends trimmed), and after the last. */
   readonly literals: string[];
@@ -68,9 +75,17 @@ export interface Template {
   readonly metricAt: Int32Array;
   /** Whether number i always follows a non-word character (the matcher may read it without that check). */
   readonly plainNumberAt: boolean[];
-  /** Scratch for the parser: the series each metric goes to, valid for `cacheOwner`. */
+  /** The literals' characters end to end, for the matcher: literal i is `chars[literalEnd[i - 1], literalEnd[i])`. */
+  readonly chars: Uint16Array;
+  readonly literalEnd: Int32Array;
+  /** The same literals in UTF-8, for {@link matchLineBytes}: literal i is `utf8[utf8End[i - 1], utf8End[i])`. */
+  readonly utf8: Uint8Array;
+  readonly utf8End: Int32Array;
+  /** Per literal: {@link SPACE_BEFORE}, {@link SPACE_AFTER}, {@link PLAIN_NUMBER} for the number after it; {@link TEXT_ONLY}. */
+  readonly flags: Uint8Array;
+  /** Scratch for the parser: the series the metrics go to, valid for `cacheOwner`. */
   cacheOwner: unknown;
-  cache: unknown[];
+  cache: unknown;
 }
 
 const SPLIT_WORDS: Readonly<Record<string, Split>> = {
@@ -514,6 +529,33 @@ export function analyze(s: string, start: number, end: number): Template {
   const at0 = (role: number) => tokens.findIndex((t) => t.role === role);
   const metricAt: number[] = [];
   for (let i = 0; i < tokens.length; i++) if (tokens[i].role === Role.metric || tokens[i].role === Role.ratio) metricAt.push(i);
+  const plainNumberAt = tokens.map((_, i) => {
+    const literal = literals[i];
+    if (spaceAfter[i] || (literal.length === 0 && spaceBefore[i])) return true;
+    if (literal.length === 0) return false;
+    const c = literal.charCodeAt(literal.length - 1);
+    return !isWordChar(c) && c !== 0x2e;
+  });
+  const chars = new Uint16Array(literals.reduce((n, l) => n + l.length, 0));
+  const literalEnd = new Int32Array(literals.length);
+  const flags = new Uint8Array(literals.length);
+  let k = 0;
+  for (let i = 0; i < literals.length; i++) {
+    for (let j = 0; j < literals[i].length; j++) chars[k++] = literals[i].charCodeAt(j);
+    literalEnd[i] = k;
+    flags[i] = (spaceBefore[i] ? SPACE_BEFORE : 0) | (spaceAfter[i] ? SPACE_AFTER : 0) | (plainNumberAt[i] ? PLAIN_NUMBER : 0);
+  }
+  if (literals.some((l) => l.includes('\x1b'))) flags[0] |= TEXT_ONLY;
+  const encoder = new TextEncoder();
+  const encoded = literals.map((l) => encoder.encode(l));
+  const utf8 = new Uint8Array(encoded.reduce((n, l) => n + l.length, 0));
+  const utf8End = new Int32Array(literals.length);
+  k = 0;
+  for (let i = 0; i < encoded.length; i++) {
+    utf8.set(encoded[i], k);
+    k += encoded[i].length;
+    utf8End[i] = k;
+  }
   return {
     epochAt: at0(Role.epoch),
     epochTotalAt: at0(Role.epochTotal),
@@ -522,14 +564,13 @@ export function analyze(s: string, start: number, end: number): Template {
     stepAt: at0(Role.step),
     metricAt: Int32Array.from(metricAt),
     cacheOwner: undefined,
-    cache: [],
-    plainNumberAt: tokens.map((_, i) => {
-      const literal = literals[i];
-      if (spaceAfter[i] || (literal.length === 0 && spaceBefore[i])) return true;
-      if (literal.length === 0) return false;
-      const c = literal.charCodeAt(literal.length - 1);
-      return !isWordChar(c) && c !== 0x2e;
-    }),
+    cache: undefined,
+    plainNumberAt,
+    chars,
+    literalEnd,
+    utf8,
+    utf8End,
+    flags,
     literals,
     spaceBefore,
     spaceAfter,
@@ -551,33 +592,39 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
 /**
  * Matches `s[start, end)` against a template: the same text between the numbers (up to the number of
  * spaces around them) and a number where the template has one. Fills `values` and returns true on a match.
- * One loop, with plain decimals (`0.2345`, `600`, `1.0e-03`) read inline: this runs for every line.
+ * One loop over the packed literal characters, with plain decimals (`0.2345`, `600`, `1.0e-03`) read
+ * inline: this runs for every line.
  */
 export function matchTemplate(t: Template, s: string, start: number, end: number, values: Float64Array): boolean {
-  const literals = t.literals;
-  const before = t.spaceBefore;
-  const after = t.spaceAfter;
-  const plain = t.plainNumberAt;
-  const n = t.roles.length;
+  const chars = t.chars;
+  const literalEnd = t.literalEnd;
+  const flags = t.flags;
+  const n = flags.length - 1;
   let p = start;
+  let k = 0;
   for (let i = 0; ; i++) {
-    let q = p;
-    while (q < end && s.charCodeAt(q) === SPACE) q++;
-    if (q > p !== before[i]) return false;
-    const literal = literals[i];
-    const m = literal.length;
-    if (m > 0) {
-      if (q + m > end || !s.startsWith(literal, q)) return false;
-      q += m;
-      const r = q;
-      while (q < end && s.charCodeAt(q) === SPACE) q++;
-      if (q > r !== after[i]) return false;
+    const f = flags[i];
+    let c = p < end ? s.charCodeAt(p) : -1;
+    if (c === SPACE) {
+      if ((f & SPACE_BEFORE) === 0) return false;
+      do c = ++p < end ? s.charCodeAt(p) : -1;
+      while (c === SPACE);
+    } else if ((f & SPACE_BEFORE) !== 0) return false;
+    const e = literalEnd[i];
+    if (k < e) {
+      if (p + (e - k) > end) return false;
+      for (; k < e; k++, p++) if (s.charCodeAt(p) !== chars[k]) return false;
+      c = p < end ? s.charCodeAt(p) : -1;
+      if (c === SPACE) {
+        if ((f & SPACE_AFTER) === 0) return false;
+        do c = ++p < end ? s.charCodeAt(p) : -1;
+        while (c === SPACE);
+      } else if ((f & SPACE_AFTER) !== 0) return false;
     }
-    p = q;
     if (i === n) return p === end;
     // An unsigned decimal after a known non-word character: the common case, read here.
-    let d = p < end ? s.charCodeAt(p) - 0x30 : -1;
-    if (!plain[i] || d < 0 || d > 9) {
+    let d = c - 0x30;
+    if ((f & PLAIN_NUMBER) === 0 || d < 0 || d > 9) {
       p = scanNumber(s, p, end);
       if (p < 0) return false;
       values[i] = scanned[0];
@@ -631,5 +678,105 @@ export function matchTemplate(t: Template, s: string, start: number, end: number
       digits <= 15 && scale >= -22 && scale <= 22
         ? scale >= 0 ? mantissa * POW10[scale] : mantissa / POW10[-scale]
         : Number(s.slice(first, p));
+  }
+}
+
+/** {@link matchLineBytes}: the line does not have the template's shape. */
+export const NO_MATCH = -1;
+/** {@link matchLineBytes}: only the text path can tell (the template's literals hold an ESC). */
+export const UNSURE = -2;
+
+/**
+ * {@link matchTemplate} over UTF-8 bytes, for the line that starts at `start` and ends at the next `\n`
+ * (a CRLF ends it too) or at `end`. On a match, fills `values` and returns where the line ends: the index
+ * of its `\n`, or `end`. Returns {@link NO_MATCH} when the line does not have the template's shape, and
+ * {@link UNSURE} for a template only the text path can match. Literals compare as UTF-8 and numbers are
+ * read as {@link matchTemplate} reads them, so a valid UTF-8 line matches exactly when its text does.
+ */
+export function matchLineBytes(t: Template, b: Uint8Array, start: number, end: number, values: Float64Array): number {
+  const chars = t.utf8;
+  const literalEnd = t.utf8End;
+  const flags = t.flags;
+  const n = flags.length - 1;
+  if ((flags[0] & TEXT_ONLY) !== 0) return UNSURE;
+  let p = start;
+  let k = 0;
+  for (let i = 0; ; i++) {
+    const f = flags[i];
+    let c = p < end ? b[p] : -1;
+    if (c === SPACE) {
+      if ((f & SPACE_BEFORE) === 0) return NO_MATCH;
+      do c = ++p < end ? b[p] : -1;
+      while (c === SPACE);
+    } else if ((f & SPACE_BEFORE) !== 0) return NO_MATCH;
+    const e = literalEnd[i];
+    if (k < e) {
+      if (p + (e - k) > end) return NO_MATCH;
+      for (; k < e; k++, p++) if (b[p] !== chars[k]) return NO_MATCH;
+      c = p < end ? b[p] : -1;
+      if (c === SPACE) {
+        if ((f & SPACE_AFTER) === 0) return NO_MATCH;
+        do c = ++p < end ? b[p] : -1;
+        while (c === SPACE);
+      } else if ((f & SPACE_AFTER) !== 0) return NO_MATCH;
+    }
+    if (i === n) {
+      if (c === -1 || c === 0x0a) return p;
+      return c === 0x0d && p + 1 < end && b[p + 1] === 0x0a ? p + 1 : NO_MATCH;
+    }
+    // An unsigned decimal after a known non-word character: the common case, read here.
+    let d = c - 0x30;
+    if ((f & PLAIN_NUMBER) === 0 || d < 0 || d > 9) {
+      p = scanNumberBytes(b, p, end);
+      if (p < 0) return NO_MATCH;
+      values[i] = scanned[0];
+      continue;
+    }
+    let mantissa = 0;
+    let digits = 0;
+    let fraction = 0;
+    const first = p;
+    while (d >= 0 && d <= 9) {
+      mantissa = mantissa * 10 + d;
+      digits++;
+      d = ++p < end ? b[p] - 0x30 : -1;
+    }
+    if (d === -2) {
+      d = ++p < end ? b[p] - 0x30 : -1;
+      while (d >= 0 && d <= 9) {
+        mantissa = mantissa * 10 + d;
+        digits++;
+        fraction++;
+        d = ++p < end ? b[p] - 0x30 : -1;
+      }
+      if (fraction === 0) {
+        p = scanNumberBytes(b, first, end);
+        if (p < 0) return NO_MATCH;
+        values[i] = scanned[0];
+        continue;
+      }
+    }
+    let exponent = 0;
+    if (((d + 0x30) | 0x20) === 0x65) {
+      let q = p + 1;
+      let c = q < end ? b[q] : 0;
+      const negative = c === 0x2d;
+      if (negative || c === 0x2b) c = ++q < end ? b[q] : 0;
+      let e = 0;
+      const from = q;
+      while (c >= 0x30 && c <= 0x39) {
+        e = e * 10 + (c - 0x30);
+        c = ++q < end ? b[q] : 0;
+      }
+      if (q > from) {
+        exponent = negative ? -e : e;
+        p = q;
+      }
+    }
+    const scale = exponent - fraction;
+    values[i] =
+      digits <= 15 && scale >= -22 && scale <= 22
+        ? scale >= 0 ? mantissa * POW10[scale] : mantissa / POW10[-scale]
+        : Number(asciiString(b, first, p));
   }
 }
