@@ -25,22 +25,24 @@ import {
 
 const facts = new WeakMap<SyntaxTree, { imports: ImportTable; keras: boolean }>();
 
-function fileFacts(root: SyntaxNode): { imports: ImportTable; keras: boolean } {
-  let found = facts.get(root.tree);
+/** What the Keras helpers need of a file, once per tree (the root is asked of the tree only then: it is a call into wasm). */
+function fileFacts(tree: SyntaxTree): { imports: ImportTable; keras: boolean } {
+  let found = facts.get(tree);
   if (!found) {
+    const root = tree.rootNode;
     const imports = readImports(root);
     const kerasImport = [...imports.names.values(), ...imports.starModules].some((q) => q.includes('keras') || q === 'tensorflow');
     // Snippets (seed 004) often show no imports: a `compile(...)` call with `optimizer=`/`loss=` is Keras enough.
     const compiles = descendants(root, 'call').some((c) => methodName(c) === 'compile' && (keywordArgument(c, 'loss') ?? keywordArgument(c, 'optimizer')));
     found = { imports, keras: kerasImport || compiles };
-    facts.set(root.tree, found);
+    facts.set(tree, found);
   }
   return found;
 }
 
 /** Whether the file uses Keras (a `keras` import, or a `compile(loss=/optimizer=)` call in an import-less snippet). */
 export function isKerasFile(root: SyntaxNode): boolean {
-  return fileFacts(root).keras;
+  return fileFacts(root.tree).keras;
 }
 
 /**
@@ -50,7 +52,7 @@ export function isKerasFile(root: SyntaxNode): boolean {
 export function kerasClass(call: SyntaxNode): string | null {
   const name = calleeName(call);
   if (name === null) return null;
-  const { imports, keras } = fileFacts(call.tree.rootNode);
+  const { imports, keras } = fileFacts(call.tree);
   const resolved = resolveName(name, imports);
   if (resolved !== name) return resolved.includes('keras') ? lastSegment(resolved) : null;
   if (!keras || imports.starModules.some((m) => m.startsWith('torch'))) return null;
@@ -119,7 +121,7 @@ function appliedLayer(root: SyntaxNode, outputs: SyntaxNode): SyntaxNode | null 
 export function compileCalls(root: SyntaxNode): { call: SyntaxNode; model: string }[] {
   return descendants(root, 'call').flatMap((call) => {
     const model = methodName(call) === 'compile' ? dottedName(methodReceiver(call)) : null;
-    return model !== null && fileFacts(root).keras ? [{ call, model }] : [];
+    return model !== null && fileFacts(root.tree).keras ? [{ call, model }] : [];
   });
 }
 

@@ -8,21 +8,23 @@
 import type { CodeFinding, Fix } from '../types';
 import {
   calleeName,
-  contains,
   descendants,
   dottedName,
   enclosingFunction,
+  enclosingLoop,
   keywordArgument,
   lastSegment,
   methodName,
   methodReceiver,
   namedChildren,
+  nodesWithin,
   parentOf,
   positionalArguments,
   type SyntaxNode,
+  type SyntaxTree,
 } from './python';
 import type { Rule } from './rule';
-import { enclosingLoops, loopFacts, type LoopFacts } from './training-loop';
+import { loopFacts, type LoopFacts } from './training-loop';
 
 /** Functions that need their argument to hold tensors: `torch.stack(losses)`, `torch.cat(losses)`. */
 const TENSOR_ONLY_CALLS = new Set(['stack', 'cat', 'vstack', 'hstack', 'concat']);
@@ -39,7 +41,7 @@ export const lossAccumulatesGraph: Rule = {
     const findings: CodeFinding[] = [];
     // Loops over data (a loader, or a loop that trains); each site belongs to its innermost loop.
     for (const loop of facts.dataLoops()) for (const site of accumulations(loop)) {
-      if (enclosingLoops(site.statement)[0]?.id !== loop.id) continue;
+      if (enclosingLoop(site.statement)?.id !== loop.id) continue;
       const loss = lossTensor(facts, site.value, loop);
       if (!loss || facts.gradDisabled(site.statement) || facts.gradDisabled(loss.source)) continue;
       // A sum that is itself differentiated or handed back is meant to keep its graph.
@@ -72,31 +74,48 @@ interface Accumulation {
   readonly value: SyntaxNode;
 }
 
-/** `t += v`, `t = t + v`, `t.append(v)` statements under `root` (one type at a time: no sort). */
+const SITE_TYPES = ['augmented_assignment', 'assignment', 'call'] as const;
+const sitesByTree = new WeakMap<SyntaxTree, Map<number, Accumulation | null>>();
+
+/**
+ * `t += v`, `t = t + v`, `t.append(v)` statements under `root` (one type at a time: no sort). What each
+ * statement is gets decided once per tree: an epoch loop and the batch loop inside it hold the same statements.
+ */
 function accumulations(root: SyntaxNode): Accumulation[] {
+  let known = sitesByTree.get(root.tree);
+  if (!known) sitesByTree.set(root.tree, (known = new Map()));
   const sites: Accumulation[] = [];
-  for (const node of descendants(root, 'augmented_assignment')) {
-    if (node.child(1)?.type !== '+=') continue;
-    const target = dottedName(node.childForFieldName('left'));
-    const value = node.childForFieldName('right');
-    if (target !== null && value) sites.push({ kind: 'add', statement: node, target, value });
-  }
-  for (const node of descendants(root, 'assignment')) {
-    const right = node.childForFieldName('right');
-    if (right?.type !== 'binary_operator' || right.child(1)?.type !== '+') continue;
-    const target = dottedName(node.childForFieldName('left'));
-    const [l, r] = [right.childForFieldName('left'), right.childForFieldName('right')];
-    if (target !== null && l && r && dottedName(l) === target) sites.push({ kind: 'add', statement: node, target, value: r });
-  }
-  for (const node of descendants(root, 'call')) {
-    if (methodName(node) !== 'append') continue;
-    const target = dottedName(methodReceiver(node));
-    const args = positionalArguments(node);
-    if (target !== null && args.length === 1 && parentOf(node)?.type === 'expression_statement') {
-      sites.push({ kind: 'append', statement: node, target, value: args[0] });
+  for (const type of SITE_TYPES) {
+    for (const node of descendants(root, type)) {
+      let site = known.get(node.id);
+      if (site === undefined) known.set(node.id, (site = accumulationAt(node, type)));
+      if (site) sites.push(site);
     }
   }
   return sites;
+}
+
+/** The accumulation a node of one of `SITE_TYPES` is, or null. */
+function accumulationAt(node: SyntaxNode, type: (typeof SITE_TYPES)[number]): Accumulation | null {
+  if (type === 'augmented_assignment') {
+    if (node.child(1)?.type !== '+=') return null;
+    const target = dottedName(node.childForFieldName('left'));
+    const value = node.childForFieldName('right');
+    return target !== null && value ? { kind: 'add', statement: node, target, value } : null;
+  }
+  if (type === 'assignment') {
+    const right = node.childForFieldName('right');
+    if (right?.type !== 'binary_operator' || right.child(1)?.type !== '+') return null;
+    const target = dottedName(node.childForFieldName('left'));
+    const [l, r] = [right.childForFieldName('left'), right.childForFieldName('right')];
+    return target !== null && l && r && dottedName(l) === target ? { kind: 'add', statement: node, target, value: r } : null;
+  }
+  if (methodName(node) !== 'append') return null;
+  const target = dottedName(methodReceiver(node));
+  const args = positionalArguments(node);
+  return target !== null && args.length === 1 && parentOf(node)?.type === 'expression_statement'
+    ? { kind: 'append', statement: node, target, value: args[0] }
+    : null;
 }
 
 /** The loss tensor inside `value`: the node to detach, and how the message names it. */
@@ -125,7 +144,7 @@ function lossTensor(facts: LoopFacts, value: SyntaxNode, loop: SyntaxNode): Loss
     return isLossCall(facts, value) ? { node: value, name: value.text, unreduced: isUnreduced(facts, value), source: value } : null;
   }
   if (value.type !== 'identifier') return null;
-  const sources = facts.assignedValues(value.text).filter((v) => contains(loop, v) && v.startIndex < value.startIndex);
+  const sources = nodesWithin(facts.assignedValues(value.text), loop).filter((v) => v.startIndex < value.startIndex);
   const last = sources[sources.length - 1];
   if (!last) return null;
   const call = last.type === 'binary_operator' ? lossCallIn(facts, last) : last.type === 'call' && isLossCall(facts, last) ? last : null;
@@ -177,7 +196,7 @@ function isDifferentiatedOrReturned(facts: LoopFacts, target: string, at: Syntax
 
 /** Whether the accumulator is (re)set inside the loop, making it a per-iteration sum rather than a running one. */
 function assignedInside(facts: LoopFacts, target: string, loop: SyntaxNode): boolean {
-  return facts.assignedValues(target).some((v) => contains(loop, v) && !isSelfSum(v, target));
+  return nodesWithin(facts.assignedValues(target), loop).some((v) => !isSelfSum(v, target));
 }
 
 function isSelfSum(value: SyntaxNode, target: string): boolean {

@@ -8,6 +8,7 @@ import type { CodeFinding, Fix } from '../types';
 import {
   descendants,
   dottedName,
+  enclosingLoop,
   enclosingStatement,
   followingSiblings,
   lineEnding,
@@ -36,7 +37,7 @@ export const missingZeroGrad: Rule = {
       let step: SyntaxNode | undefined;
       let optimizer: SyntaxNode | null = null;
       for (const call of descendants(loop, 'call')) {
-        if (methodName(call) !== 'step' || enclosingLoops(call)[0]?.id !== loop.id) continue;
+        if (methodName(call) !== 'step' || enclosingLoop(call)?.id !== loop.id) continue;
         optimizer = facts.optimizerOfStep(call);
         if (optimizer) {
           step = call;

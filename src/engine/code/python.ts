@@ -72,28 +72,60 @@ export async function createPythonParser(wasm: GrammarWasm): Promise<PythonParse
 
 // ---------------------------------------------------------------------------------------------------------------
 // Tree helpers
+//
+// Every property read on a web-tree-sitter node (`type`, `parent`, `childForFieldName`, ...) is a call into wasm
+// that allocates a fresh wrapper; the rules ask the same questions about the same nodes many times (every rule
+// about every call, every use of a name about every assignment to it). Answers are therefore memoised per tree,
+// by node id, and trees are walked once per node type.
+
+/** A memo of answers about the nodes of one tree, by node id. */
+type NodeMemo<V> = WeakMap<SyntaxTree, Map<number, V>>;
+
+/** `compute(node)`, memoised per tree by node id in `store`. */
+function memoised<V>(store: NodeMemo<V>, node: SyntaxNode, compute: (node: SyntaxNode) => V): V {
+  let cache = store.get(node.tree);
+  if (!cache) store.set(node.tree, (cache = new Map()));
+  let value = cache.get(node.id);
+  if (value === undefined && !cache.has(node.id)) {
+    value = compute(node);
+    cache.set(node.id, value);
+  }
+  return value as V;
+}
 
 /**
  * The node types rules ask about, collected for the whole tree in one walk on first use. Other types (say
- * `identifier`, which is most of a tree) are searched in the asked subtree only.
+ * `identifier`, which is most of a tree) are searched in the asked subtree only, with a walk of that subtree
+ * each time: a type asked of the whole file, or of large parts of it, belongs here. Every node listed costs
+ * its wrapper and a type read in that walk, so types nobody asks about stay out (`expression_statement` is a
+ * third of the statements of a file).
  */
 const INDEXED_TYPES = [
   'call', 'assignment', 'augmented_assignment', 'function_definition', 'class_definition', 'lambda', 'comment',
   'import_statement', 'import_from_statement', 'for_statement', 'while_statement', 'with_statement',
-  'if_statement', 'return_statement', 'dictionary', 'list', 'expression_statement',
+  'return_statement', 'dictionary', 'keyword_argument', 'yield', 'await',
 ];
 const INDEXED = new Set(INDEXED_TYPES);
-const byType = new WeakMap<SyntaxTree, Map<string, SyntaxNode[]>>();
+/** The nodes of one indexed type, in document order, and their end offsets as far as they have been read. */
+interface TypeList {
+  readonly nodes: SyntaxNode[];
+  /** `nodes[i].endIndex`, or -1 until read (a start is a plain property; an end is a call into wasm). */
+  ends: Int32Array;
+}
+
+const byType = new WeakMap<SyntaxTree, Map<string, TypeList>>();
+const NO_NODES: TypeList = { nodes: [], ends: new Int32Array(0) };
 
 /** Every node of an indexed type in the whole tree, in document order. */
-function allOfType(tree: SyntaxTree, type: string): SyntaxNode[] {
+function allOfType(tree: SyntaxTree, type: string): TypeList {
   let index = byType.get(tree);
   if (!index) {
-    index = new Map(INDEXED_TYPES.map((t) => [t, []]));
-    for (const node of tree.rootNode.descendantsOfType(INDEXED_TYPES)) if (node) index.get(node.type)?.push(node);
+    const lists = new Map<string, SyntaxNode[]>(INDEXED_TYPES.map((t) => [t, []]));
+    for (const node of tree.rootNode.descendantsOfType(INDEXED_TYPES)) if (node) lists.get(node.type)?.push(node);
+    index = new Map([...lists].map(([t, nodes]) => [t, { nodes, ends: new Int32Array(nodes.length).fill(-1) }]));
     byType.set(tree, index);
   }
-  return index.get(type) ?? [];
+  return index.get(type) ?? NO_NODES;
 }
 
 /**
@@ -102,30 +134,38 @@ function allOfType(tree: SyntaxTree, type: string): SyntaxNode[] {
  */
 export function descendants(node: SyntaxNode, types: string | readonly string[]): SyntaxNode[] {
   const result: SyntaxNode[] = [];
-  for (const type of typeof types === 'string' ? [types] : types) {
+  let end = -1;
+  const single = typeof types === 'string';
+  for (let t = 0; t < (single ? 1 : types.length); t++) {
+    const type = single ? types : types[t];
     if (!INDEXED.has(type)) {
       for (const n of node.descendantsOfType(type)) if (n) result.push(n);
       continue;
     }
     const list = allOfType(node.tree, type);
+    const { nodes, ends } = list;
     if (parentOf(node) === null) {
       // The root holds them all: skip the per-node offset reads (each one a call into wasm).
-      result.push(...list);
+      if (single) return nodes.slice();
+      result.push(...nodes);
       continue;
     }
     // Lists are in pre-order, so sorted by start; what starts inside `node` lies inside it.
+    const start = node.startIndex;
+    if (end === -1) end = node.endIndex;
     let lo = 0;
-    let hi = list.length;
+    let hi = nodes.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (list[mid].startIndex < node.startIndex) lo = mid + 1;
+      if (nodes[mid].startIndex < start) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < list.length && list[i].startIndex <= node.endIndex; i++) {
-      if (list[i].endIndex <= node.endIndex && (list[i].startIndex < node.endIndex || list[i].id === node.id)) result.push(list[i]);
+    for (let i = lo; i < nodes.length && nodes[i].startIndex <= end; i++) {
+      if (ends[i] === -1) ends[i] = nodes[i].endIndex;
+      if (ends[i] <= end && (nodes[i].startIndex < end || nodes[i].id === node.id)) result.push(nodes[i]);
     }
   }
-  if (typeof types !== 'string' && types.length > 1) result.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+  if (!single && types.length > 1) result.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
   return result;
 }
 
@@ -134,11 +174,17 @@ export function namedChildren(node: SyntaxNode): SyntaxNode[] {
   return node.namedChildren.filter((n): n is SyntaxNode => n !== null);
 }
 
-/** `torch.nn.GRU` for an identifier/attribute chain; `null` for anything else (calls, subscripts, ...). */
+const dottedNames: NodeMemo<string | null> = new WeakMap();
+
+/** `torch.nn.GRU` for an identifier/attribute chain; `null` for anything else (calls, subscripts, ...). Memoised per tree. */
 export function dottedName(node: SyntaxNode | null): string | null {
-  if (!node) return null;
-  if (node.type === 'identifier') return node.text;
-  if (node.type === 'attribute') {
+  return node ? memoised(dottedNames, node, readDottedName) : null;
+}
+
+function readDottedName(node: SyntaxNode): string | null {
+  const type = node.type;
+  if (type === 'identifier') return node.text;
+  if (type === 'attribute') {
     const object = dottedName(node.childForFieldName('object'));
     const attribute = node.childForFieldName('attribute');
     return object !== null && attribute ? `${object}.${attribute.text}` : null;
@@ -168,19 +214,20 @@ function callee(call: SyntaxNode): Callee {
   let cache = callees.get(call.tree);
   if (!cache) callees.set(call.tree, (cache = new Map()));
   let info = cache.get(call.id);
-  if (!info) {
-    const fn = call.childForFieldName('function');
-    if (fn?.type === 'attribute') {
-      const receiver = fn.childForFieldName('object');
-      const method = fn.childForFieldName('attribute')?.text ?? null;
-      const object = dottedName(receiver);
-      info = { name: object !== null && method !== null ? `${object}.${method}` : null, method, receiver };
-    } else {
-      info = { name: fn?.type === 'identifier' ? fn.text : null, method: null, receiver: null };
-    }
-    cache.set(call.id, info);
-  }
+  if (!info) cache.set(call.id, (info = readCallee(call)));
   return info;
+}
+
+function readCallee(call: SyntaxNode): Callee {
+  const fn = call.childForFieldName('function');
+  const type = fn?.type;
+  if (fn && type === 'attribute') {
+    const receiver = fn.childForFieldName('object');
+    const method = fn.childForFieldName('attribute')?.text ?? null;
+    const object = dottedName(receiver);
+    return { name: object !== null && method !== null ? `${object}.${method}` : null, method, receiver };
+  }
+  return { name: fn && type === 'identifier' ? fn.text : null, method: null, receiver: null };
 }
 
 /** The dotted name of a call's callee (`optimizer.step` for `optimizer.step()`), or `null`. */
@@ -198,23 +245,49 @@ export function methodName(call: SyntaxNode): string | null {
   return callee(call).method;
 }
 
+/** A call's arguments, taken apart once. */
+interface CallArguments {
+  /** Positional arguments, in order. */
+  readonly positional: readonly SyntaxNode[];
+  /** Keyword name → value node (the first `name=` when repeated). */
+  readonly keywords: ReadonlyMap<string, SyntaxNode | null>;
+}
+
+const NO_ARGUMENTS: CallArguments = { positional: [], keywords: new Map() };
+const callArguments: NodeMemo<CallArguments> = new WeakMap();
+
+/** The arguments of a call, memoised per tree (rules ask for `lr=`, `p=`, the first argument of most calls). */
+function argumentsOf(call: SyntaxNode): CallArguments {
+  return memoised(callArguments, call, readArguments);
+}
+
+function readArguments(call: SyntaxNode): CallArguments {
+  const args = call.childForFieldName('arguments');
+  if (!args) return NO_ARGUMENTS;
+  const positional: SyntaxNode[] = [];
+  let keywords: Map<string, SyntaxNode | null> | undefined;
+  const isList = args.type === 'argument_list';
+  for (const a of namedChildren(args)) {
+    const type = a.type;
+    if (type === 'keyword_argument') {
+      const name = a.childForFieldName('name')?.text;
+      keywords ??= new Map();
+      if (name !== undefined && !keywords.has(name)) keywords.set(name, a.childForFieldName('value'));
+    } else if (isList && type !== 'list_splat' && type !== 'dictionary_splat' && type !== 'comment') {
+      positional.push(a);
+    }
+  }
+  return { positional, keywords: keywords ?? NO_ARGUMENTS.keywords };
+}
+
 /** Positional arguments of a call (keyword arguments, `*args` and `**kwargs` excluded). */
 export function positionalArguments(call: SyntaxNode): SyntaxNode[] {
-  const args = call.childForFieldName('arguments');
-  if (!args || args.type !== 'argument_list') return [];
-  return namedChildren(args).filter(
-    (a) => a.type !== 'keyword_argument' && a.type !== 'list_splat' && a.type !== 'dictionary_splat' && a.type !== 'comment',
-  );
+  return argumentsOf(call).positional.slice();
 }
 
 /** The value of keyword argument `name=` of a call, or `null`. */
 export function keywordArgument(call: SyntaxNode, name: string): SyntaxNode | null {
-  const args = call.childForFieldName('arguments');
-  if (!args) return null;
-  for (const a of namedChildren(args)) {
-    if (a.type === 'keyword_argument' && a.childForFieldName('name')?.text === name) return a.childForFieldName('value');
-  }
-  return null;
+  return argumentsOf(call).keywords.get(name) ?? null;
 }
 
 /** Calls under `root` whose callee's dotted name satisfies `match`. */
@@ -235,7 +308,8 @@ const parents = new WeakMap<SyntaxTree, Map<number, SyntaxNode | null>>();
 /**
  * `node.parent`, memoised per tree. Tree-sitter finds a parent by descending from the root, which costs a scan
  * of every sibling on the way: with hundreds of top-level functions, unmemoised ancestor walks dominated the
- * analysis time.
+ * analysis time. (Redoing that descent here with `childWithDescendant` and a binary search over the root's
+ * children was measured slower: each step is a call into wasm, where tree-sitter's own descent is one.)
  */
 export function parentOf(node: SyntaxNode): SyntaxNode | null {
   let cache = parents.get(node.tree);
@@ -270,25 +344,139 @@ export function enclosingStatement(node: SyntaxNode): SyntaxNode | null {
 const SCOPE_TYPES = new Set(['function_definition', 'class_definition', 'lambda', 'module']);
 const LOOP_TYPES = new Set(['for_statement', 'while_statement']);
 
-/** The innermost `for`/`while` around `node` within its own function; `null` when there is none. */
-export function enclosingLoop(node: SyntaxNode): SyntaxNode | null {
-  for (let p = parentOf(node); p; p = parentOf(p)) {
-    if (LOOP_TYPES.has(p.type)) return p;
-    if (SCOPE_TYPES.has(p.type)) return null;
+const loops: NodeMemo<SyntaxNode | null> = new WeakMap();
+const functions: NodeMemo<SyntaxNode | null> = new WeakMap();
+const classes: NodeMemo<SyntaxNode | null> = new WeakMap();
+
+/**
+ * Definitions and loops of a tree in document order, with their ends and nesting, so that "which function (loop,
+ * class) is this node in" is answered from offsets: a binary search and a few steps out, where walking up
+ * the parents costs a call into wasm per ancestor (each one a descent from the root in tree-sitter).
+ */
+interface Regions {
+  readonly nodes: readonly SyntaxNode[];
+  readonly types: readonly string[];
+  readonly ends: Int32Array;
+  /** Index of the innermost region around region `i`, or -1. */
+  readonly outer: Int32Array;
+}
+
+const REGION_TYPES = {
+  function: ['function_definition'],
+  class: ['class_definition'],
+  loopOrScope: ['for_statement', 'while_statement', 'function_definition', 'class_definition', 'lambda'],
+} as const;
+const regionSets = new WeakMap<SyntaxTree, Map<keyof typeof REGION_TYPES, Regions>>();
+
+function regionsOf(tree: SyntaxTree, kind: keyof typeof REGION_TYPES): Regions {
+  let sets = regionSets.get(tree);
+  if (!sets) regionSets.set(tree, (sets = new Map()));
+  let set = sets.get(kind);
+  if (!set) {
+    const entries: { node: SyntaxNode; type: string; end: number }[] = [];
+    for (const type of REGION_TYPES[kind]) {
+      const { nodes, ends } = allOfType(tree, type);
+      for (let i = 0; i < nodes.length; i++) {
+        if (ends[i] === -1) ends[i] = nodes[i].endIndex;
+        entries.push({ node: nodes[i], type, end: ends[i] });
+      }
+    }
+    entries.sort((a, b) => a.node.startIndex - b.node.startIndex || b.end - a.end);
+    // Sorted by start, a region lies in the one before it when that one ends no earlier; else in that one's outer.
+    const outer = new Int32Array(entries.length);
+    const open: number[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      while (open.length > 0 && entries[open[open.length - 1]].end < entries[i].end) open.pop();
+      outer[i] = open.length > 0 ? open[open.length - 1] : -1;
+      open.push(i);
+    }
+    set = {
+      nodes: entries.map((e) => e.node),
+      types: entries.map((e) => e.type),
+      ends: Int32Array.from(entries, (e) => e.end),
+      outer,
+    };
+    sets.set(kind, set);
+  }
+  return set;
+}
+
+/**
+ * Index of the innermost region strictly around `node` (an ancestor of it), -1 when there is none, or
+ * undefined when offsets cannot tell: an empty node, or one with the same range as a region (a block holding
+ * one function is as long as the function, but its parent, not its child).
+ */
+function innermostRegion(set: Regions, node: SyntaxNode): number | undefined {
+  const start = node.startIndex;
+  const end = node.endIndex;
+  if (start === end) return undefined;
+  const { nodes, ends, outer } = set;
+  let lo = 0;
+  let hi = nodes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (nodes[mid].startIndex <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  // The last region starting at or before `node` either holds it or lies before it inside the regions that do.
+  for (let i = lo - 1; i >= 0; i = outer[i]) {
+    if (nodes[i].id === node.id || ends[i] < end) continue;
+    if (nodes[i].startIndex === start && ends[i] === end) return undefined;
+    return i;
+  }
+  return -1;
+}
+
+/**
+ * The nearest ancestor of `node` that `classify` calls a match, or null when it meets a stop (or the root)
+ * first, by walking up the parents: for what offsets cannot tell (see `innermostRegion`).
+ */
+function nearestAncestor(node: SyntaxNode, classify: (type: string) => 'match' | 'stop' | 'pass'): SyntaxNode | null {
+  for (let parent = parentOf(node); parent; parent = parentOf(parent)) {
+    const kind = classify(parent.type);
+    if (kind !== 'pass') return kind === 'match' ? parent : null;
   }
   return null;
 }
 
+const loopOrScope = (type: string) => (LOOP_TYPES.has(type) ? 'match' : SCOPE_TYPES.has(type) ? 'stop' : 'pass');
+const functionDefinition = (type: string) => (type === 'function_definition' ? 'match' : 'pass');
+const classDefinition = (type: string) => (type === 'class_definition' ? 'match' : 'pass');
+
+/** The innermost `for`/`while` around `node` within its own function; `null` when there is none. */
+export function enclosingLoop(node: SyntaxNode): SyntaxNode | null {
+  return memoised(loops, node, findLoop);
+}
+
+function findLoop(node: SyntaxNode): SyntaxNode | null {
+  const set = regionsOf(node.tree, 'loopOrScope');
+  const i = innermostRegion(set, node);
+  if (i === undefined) return nearestAncestor(node, loopOrScope);
+  return i !== -1 && LOOP_TYPES.has(set.types[i]) ? set.nodes[i] : null;
+}
+
 /** The innermost function definition around `node`, or `null` at module level. */
 export function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
-  for (let p = parentOf(node); p; p = parentOf(p)) if (p.type === 'function_definition') return p;
-  return null;
+  return memoised(functions, node, findFunction);
+}
+
+function findFunction(node: SyntaxNode): SyntaxNode | null {
+  const set = regionsOf(node.tree, 'function');
+  const i = innermostRegion(set, node);
+  if (i === undefined) return nearestAncestor(node, functionDefinition);
+  return i === -1 ? null : set.nodes[i];
 }
 
 /** The innermost class definition around `node`, or `null`. */
 export function enclosingClass(node: SyntaxNode): SyntaxNode | null {
-  for (let p = parentOf(node); p; p = parentOf(p)) if (p.type === 'class_definition') return p;
-  return null;
+  return memoised(classes, node, findClass);
+}
+
+function findClass(node: SyntaxNode): SyntaxNode | null {
+  const set = regionsOf(node.tree, 'class');
+  const i = innermostRegion(set, node);
+  if (i === undefined) return nearestAncestor(node, classDefinition);
+  return i === -1 ? null : set.nodes[i];
 }
 
 /** Whether `inner` lies within `outer` (same node included). */
@@ -361,8 +549,14 @@ export interface ImportTable {
   readonly starModules: readonly string[];
 }
 
-/** Reads every `import` and `from ... import` in the file (at any depth; conditional imports count). */
+const importTables: NodeMemo<ImportTable> = new WeakMap();
+
+/** Reads every `import` and `from ... import` in the file (at any depth; conditional imports count), once per tree. */
 export function readImports(root: SyntaxNode): ImportTable {
+  return memoised(importTables, root, collectImports);
+}
+
+function collectImports(root: SyntaxNode): ImportTable {
   const names = new Map<string, string>();
   const starModules: string[] = [];
   for (const stmt of descendants(root, ['import_statement', 'import_from_statement'])) {
@@ -465,9 +659,39 @@ export function patternAssignmentsTo(tree: SyntaxTree, name: string): readonly S
   return assignmentIndex(tree).patterns.get(name) ?? [];
 }
 
+const rightHandSides = new WeakMap<SyntaxTree, Map<string, readonly SyntaxNode[]>>();
+
 /** The right-hand sides of `name = value` anywhere in the file (plain, annotated or dotted targets like `self.x`). */
 export function assignedValues(tree: SyntaxTree, name: string): SyntaxNode[] {
-  return assignmentsTo(tree, name).flatMap((a) => a.childForFieldName('right') ?? []);
+  let cache = rightHandSides.get(tree);
+  if (!cache) rightHandSides.set(tree, (cache = new Map()));
+  let values = cache.get(name);
+  if (!values) cache.set(name, (values = assignmentsTo(tree, name).flatMap((a) => a.childForFieldName('right') ?? [])));
+  return values.slice();
+}
+
+/**
+ * The `nodes` that lie inside `scope` (as `contains` says), in their order: a binary search when they are sorted
+ * by start, as lists from `descendants` and `assignedValues` are, so that asking it for every loop of a
+ * file does not cost a pass over every node for each.
+ */
+export function nodesWithin(nodes: readonly SyntaxNode[], scope: SyntaxNode): SyntaxNode[] {
+  for (let i = 1; i < nodes.length; i++) {
+    if (nodes[i].startIndex < nodes[i - 1].startIndex) return nodes.filter((n) => contains(scope, n));
+  }
+  const start = scope.startIndex;
+  let lo = 0;
+  let hi = nodes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (nodes[mid].startIndex < start) lo = mid + 1;
+    else hi = mid;
+  }
+  const result: SyntaxNode[] = [];
+  if (lo === nodes.length) return result;
+  const end = scope.endIndex;
+  for (let i = lo; i < nodes.length && nodes[i].startIndex <= end; i++) if (nodes[i].endIndex <= end) result.push(nodes[i]);
+  return result;
 }
 
 /** Whether any of `nodes` (in document order, as tree queries return them) lies inside `node`: a binary search. */

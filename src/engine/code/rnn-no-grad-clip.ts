@@ -98,6 +98,10 @@ class FileFacts {
   private helpers: Set<string> | undefined;
   private clips: SyntaxNode[] | undefined;
   private backwards: SyntaxNode[] | undefined;
+  private readonly calls = new Map<string, readonly SyntaxNode[]>();
+  private readonly constructorNames = new Map<string, readonly string[]>();
+  /** `optimizerParams` by optimizer name and the function of the step (what the answer depends on). */
+  readonly optimizerParams = new Map<string, string | null>();
 
   constructor(readonly root: SyntaxNode) {
     this.imports = readImports(root);
@@ -108,9 +112,21 @@ class FileFacts {
     return assignedValues(this.root.tree, name);
   }
 
-  /** Right-hand sides of `name = <call>`, when they are calls. */
-  assignedCalls(name: string): SyntaxNode[] {
-    return this.assignedValues(name).filter((v) => v.type === 'call');
+  /** Right-hand sides of `name = <call>`, when they are calls (every step asks about its optimizer's). */
+  assignedCalls(name: string): readonly SyntaxNode[] {
+    let calls = this.calls.get(name);
+    if (!calls) this.calls.set(name, (calls = this.assignedValues(name).filter((v) => v.type === 'call')));
+    return calls;
+  }
+
+  /** What `name` was built with, through the imports: `torch.optim.Adam` for `optimizer = optim.Adam(...)`. */
+  constructors(name: string): readonly string[] {
+    let names = this.constructorNames.get(name);
+    if (!names) {
+      names = this.assignedCalls(name).map((c) => resolveName(calleeName(c) ?? '', this.imports));
+      this.constructorNames.set(name, names);
+    }
+    return names;
   }
 
   /** `clip_grad_norm_(...)`, `torch.nn.utils.clip_grad_value_(...)`, `accelerator.clip_grad_norm_(...)`, aliases. */
@@ -381,7 +397,7 @@ function stepCall(statement: SyntaxNode, backwardScaler: SyntaxNode | null, fact
   const args = positionalArguments(call);
   if (backwardScaler && sameExpression(receiver, backwardScaler)) return args.length > 0 ? { call, scaler: receiver } : null;
   if (receiverName === null) return null;
-  const constructors = facts.assignedCalls(receiverName).map((c) => resolveName(calleeName(c) ?? '', facts.imports));
+  const constructors = facts.constructors(receiverName);
   if (constructors.some((c) => lastSegment(c) === 'GradScaler')) return args.length > 0 ? { call, scaler: receiver } : null;
   if (isSchedulerName(receiverName) || constructors.some(isSchedulerConstructor)) return null;
   // `optimizer.step()` takes no positional argument, except LBFGS-style closures on a known optimizer.
@@ -450,9 +466,23 @@ function clipFunctionName(imports: ImportTable): string | null {
  * `model.parameters()` from `optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)`.
  */
 function optimizerParams(facts: FileFacts, optimizerName: string, stepCallNode: SyntaxNode): string | null {
+  // The answer depends on the step only through its function: a script with one loop per experiment asks once.
+  const key = `${optimizerName}\0${enclosingFunction(stepCallNode)?.id ?? 'module'}`;
+  let found = facts.optimizerParams.get(key);
+  if (found === undefined) {
+    found = reusedParams(facts, optimizerName, stepCallNode);
+    facts.optimizerParams.set(key, found);
+  }
+  return found;
+}
+
+function reusedParams(facts: FileFacts, optimizerName: string, stepCallNode: SyntaxNode): string | null {
   const texts = new Set<string>();
-  for (const call of facts.assignedCalls(optimizerName)) {
-    if (!isOptimizerConstructor(resolveName(calleeName(call) ?? '', facts.imports))) continue;
+  const calls = facts.assignedCalls(optimizerName);
+  const constructors = facts.constructors(optimizerName);
+  for (let i = 0; i < calls.length; i++) {
+    const call = calls[i];
+    if (!isOptimizerConstructor(constructors[i])) continue;
     const params = keywordArgument(call, 'params') ?? positionalArguments(call)[0];
     if (!params || !reusableParams(facts, params, call) || !visibleFrom(call, stepCallNode, params)) return null;
     texts.add(params.text);

@@ -116,12 +116,30 @@ function isIterableDataset(facts: LoopFacts, dataset: SyntaxNode): boolean {
     if (ctor.text.toLowerCase().includes('stream') || ctor.text.toLowerCase().includes('iterable')) return true;
     const cls = facts.resolvedCallee(ctor);
     if (cls === null) continue;
-    for (const def of descendants(facts.root, 'class_definition')) {
-      if (def.childForFieldName('name')?.text !== lastSegment(cls)) continue;
+    for (const def of classesNamed(facts, lastSegment(cls))) {
       if ((def.childForFieldName('superclasses')?.text ?? '').includes('IterableDataset')) return true;
     }
   }
   return false;
+}
+
+const classIndexes = new WeakMap<LoopFacts, Map<string, SyntaxNode[]>>();
+
+/** The class definitions of the file named `name`, in document order (indexed once per file: every loader asks). */
+function classesNamed(facts: LoopFacts, name: string): readonly SyntaxNode[] {
+  let index = classIndexes.get(facts);
+  if (!index) {
+    index = new Map();
+    for (const def of descendants(facts.root, 'class_definition')) {
+      const defName = def.childForFieldName('name')?.text;
+      if (defName === undefined) continue;
+      const list = index.get(defName);
+      if (list) list.push(def);
+      else index.set(defName, [def]);
+    }
+    classIndexes.set(facts, index);
+  }
+  return index.get(name) ?? [];
 }
 
 /** `shuffle=False` → `shuffle=True`; no shuffle → `, shuffle=True` after the last argument. Unsafe: changes training. */

@@ -12,7 +12,7 @@ import {
   containsAnyOf,
   descendants,
   dottedName,
-  enclosingFunction,
+  enclosingLoop,
   findMethodCalls,
   lastSegment,
   methodName,
@@ -42,6 +42,9 @@ export class LoopFacts {
   private attributes: Map<string, Set<string>> | undefined;
   private loaderNames: Set<string> | undefined;
   private loops: SyntaxNode[] | undefined;
+  /** `gradDisabled` by node id: whether an ancestor turns gradients off. */
+  private readonly gradOff = new Map<number, boolean>();
+  private readonly constructors = new Map<string, readonly string[]>();
 
   constructor(readonly root: SyntaxNode) {
     this.imports = readImports(root);
@@ -56,6 +59,18 @@ export class LoopFacts {
   resolvedCallee(call: SyntaxNode): string | null {
     const name = calleeName(call);
     return name === null ? null : resolveName(name, this.imports);
+  }
+
+  /** What `name` was built with (`torch.optim.Adam` for `opt = optim.Adam(...)`), once per name: every step asks. */
+  constructorsOf(name: string): readonly string[] {
+    let found = this.constructors.get(name);
+    if (!found) {
+      found = this.assignedValues(name)
+        .filter((v) => v.type === 'call')
+        .map((v) => this.resolvedCallee(v) ?? '');
+      this.constructors.set(name, found);
+    }
+    return found;
   }
 
   /** Every `.backward()` call of the file except `torch.autograd.backward(...)`, in document order. */
@@ -150,9 +165,7 @@ export class LoopFacts {
     const name = dottedName(receiver);
     if (!receiver || name === null) return null;
     const args = positionalArguments(call);
-    const constructors = this.assignedValues(name)
-      .filter((v) => v.type === 'call')
-      .map((v) => this.resolvedCallee(v) ?? '');
+    const constructors = this.constructorsOf(name);
     if (constructors.some((c) => lastSegment(c) === 'GradScaler')) return args.length === 1 ? args[0] : null;
     if (constructors.some((c) => isOptimizerConstructor(c))) return receiver;
     if (constructors.length > 0) return null;
@@ -194,17 +207,41 @@ export class LoopFacts {
     return this.optimized;
   }
 
-  /** Whether `node` runs with gradients off: inside `with torch.no_grad():` / `inference_mode`, or a decorated function. */
+  /**
+   * Whether `node` runs with gradients off: inside `with torch.no_grad():` / `inference_mode`, or a decorated
+   * function. Memoised for `node` and the ancestors passed on the way up (rules ask it of every statement).
+   */
   gradDisabled(node: SyntaxNode): boolean {
-    for (let p = parentOf(node); p; p = parentOf(p)) {
-      if (p.type === 'with_statement' && withItems(p).some((item) => this.isGradOff(item))) return true;
-      if (p.type === 'decorated_definition') {
-        for (const d of namedChildren(p)) {
-          if (d.type !== 'decorator') continue;
-          const expr = d.firstNamedChild;
-          if (expr && (this.isGradOff(expr) || GRAD_OFF.has(resolveName(dottedName(expr) ?? '', this.imports)))) return true;
-        }
+    const pending: number[] = [];
+    let answer = false;
+    for (let current = node; ; ) {
+      const known = this.gradOff.get(current.id);
+      if (known !== undefined) {
+        answer = known;
+        break;
       }
+      pending.push(current.id);
+      const p = parentOf(current);
+      if (!p) break;
+      if (this.turnsGradOff(p)) {
+        answer = true;
+        break;
+      }
+      current = p;
+    }
+    for (const id of pending) this.gradOff.set(id, answer);
+    return answer;
+  }
+
+  /** `with torch.no_grad():` and functions decorated `@torch.no_grad()` / `@torch.inference_mode()`. */
+  private turnsGradOff(p: SyntaxNode): boolean {
+    const type = p.type;
+    if (type === 'with_statement') return withItems(p).some((item) => this.isGradOff(item));
+    if (type !== 'decorated_definition') return false;
+    for (const d of namedChildren(p)) {
+      if (d.type !== 'decorator') continue;
+      const expr = d.firstNamedChild;
+      if (expr && (this.isGradOff(expr) || GRAD_OFF.has(resolveName(dottedName(expr) ?? '', this.imports)))) return true;
     }
     return false;
   }
@@ -316,14 +353,13 @@ export function statementsOf(block: SyntaxNode | null): SyntaxNode[] {
   return block ? namedChildren(block).filter((c) => c.type !== 'comment') : [];
 }
 
-/** The loops around `node` within its function, innermost first. */
+/**
+ * The loops around `node` within its function, innermost first (not past a `lambda` or class either): the
+ * chain of `enclosingLoop`, whose answers are memoised per tree.
+ */
 export function enclosingLoops(node: SyntaxNode): SyntaxNode[] {
   const loops: SyntaxNode[] = [];
-  const fn = enclosingFunction(node);
-  for (let p = parentOf(node); p && p.id !== fn?.id; p = parentOf(p)) {
-    if (p.type === 'for_statement' || p.type === 'while_statement') loops.push(p);
-    if (p.type === 'lambda' || p.type === 'class_definition') break;
-  }
+  for (let loop = enclosingLoop(node); loop; loop = enclosingLoop(loop)) loops.push(loop);
   return loops;
 }
 

@@ -1,0 +1,271 @@
+/**
+ * The tree helpers of `python.ts` answer from per-tree indexes (node lists by type, definitions and loops by
+ * offsets, memoised arguments and names) instead of walking the tree each time. These tests hold every answer
+ * to the plain walk it replaces, for every node of the code fixtures and of snippets chosen for the edge
+ * cases of offsets: one-line bodies, a block as long as the one function it holds, decorators, lambdas,
+ * nested loops and classes, `async`, and broken code with MISSING and ERROR nodes.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { before, describe, test } from 'node:test';
+import {
+  assignedValues,
+  contains,
+  descendants,
+  dottedName,
+  enclosingClass,
+  enclosingFunction,
+  enclosingLoop,
+  keywordArgument,
+  nodesWithin,
+  parentOf,
+  positionalArguments,
+  readImports,
+  type PythonParser,
+  type SyntaxNode,
+} from '../../src/engine/code/python';
+import { enclosingLoops } from '../../src/engine/code/training-loop';
+import { py, sharedParser } from './code-rule-tables';
+import { fixture, ROOT } from './fixtures';
+
+let parser: PythonParser;
+before(async () => {
+  parser = await sharedParser();
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// References: the plain walks over `node.parent` and `children`
+
+function ancestor(node: SyntaxNode, match: (type: string) => boolean, stop: (type: string) => boolean = () => false): SyntaxNode | null {
+  for (let p = node.parent; p; p = p.parent) {
+    if (match(p.type)) return p;
+    if (stop(p.type)) return null;
+  }
+  return null;
+}
+
+const LOOPS = new Set(['for_statement', 'while_statement']);
+const SCOPES = new Set(['function_definition', 'class_definition', 'lambda', 'module']);
+
+function referenceLoops(node: SyntaxNode): number[] {
+  const loops: number[] = [];
+  const fn = ancestor(node, (t) => t === 'function_definition');
+  for (let p = node.parent; p && p.id !== fn?.id; p = p.parent) {
+    if (LOOPS.has(p.type)) loops.push(p.id);
+    if (p.type === 'lambda' || p.type === 'class_definition') break;
+  }
+  return loops;
+}
+
+/** Every node of a tree (named and anonymous), in document order, by a recursive walk over `children`. */
+function allNodes(root: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const visit = (node: SyntaxNode): void => {
+    out.push(node);
+    for (const child of node.children) if (child) visit(child);
+  };
+  visit(root);
+  return out;
+}
+
+const id = (node: SyntaxNode | null | undefined): number | null => node?.id ?? null;
+const ids = (nodes: readonly SyntaxNode[]): number[] => nodes.map((n) => n.id);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Texts
+
+function codeFixtures(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...codeFixtures(path));
+    else if (name.endsWith('.py')) out.push(relative(join(ROOT, 'test', 'fixtures'), path));
+  }
+  return out;
+}
+
+const SNIPPETS: Record<string, string> = {
+  'one-line bodies and a lambda inside a loop': py(
+    'for x in loader: f(x); g = lambda y: [z for z in y]',
+    'while True: break',
+    'def f(a=g(), *, b=lambda: h()): return a',
+  ),
+  'a block as long as the one function it holds': py(
+    'class A:',
+    '    def f(self):',
+    '        def g():',
+    '            for i in range(3):',
+    '                pass',
+  ),
+  'decorators, async, nested classes': py(
+    'import torch',
+    '@torch.no_grad()',
+    'async def evaluate(model, loader):',
+    '    async for x, y in loader:',
+    '        with torch.no_grad():',
+    '            out = model(x)',
+    '    class Inner(Base(k=1)):',
+    '        def m(self): return [self.x for _ in range(2)]',
+    '    return out',
+  ),
+  'loops in loops in functions in loops': py(
+    'for epoch in range(3):',
+    '    def step(batch):',
+    '        for p in params:',
+    '            while p.grad is None:',
+    '                p.grad = 0',
+    '        return lambda: [q for q in params]',
+    '    for batch in loader:',
+    '        step(batch)',
+    '    else:',
+    '        done = True',
+  ),
+  'broken code: a missing colon and an unclosed call': py(
+    'def f(x)',
+    '    for i in range(x',
+    '        print(i)',
+    'class B:',
+    '    def g(self):',
+    '        return (1 +',
+  ),
+  'comments and line continuations inside expressions': py(
+    'optimizer = torch.optim.Adam(  # the optimizer',
+    '    model.parameters(),  # all of them',
+    '    lr=1e-3, lr=1e-4,',
+    ')',
+    'total = total \\',
+    '    + loss',
+    'a, (b, c.d) = 1, (2, 3)',
+    'x.y.z = w[0].v',
+  ),
+};
+
+function forEachText(fn: (name: string, text: string) => void): void {
+  for (const path of codeFixtures(join(ROOT, 'test', 'fixtures', 'code'))) fn(path, fixture(path));
+  for (const [name, text] of Object.entries(SNIPPETS)) fn(name, text);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe('python.ts: indexed answers equal the plain walks', () => {
+  test('the snippets parse as intended: the broken one has MISSING or ERROR nodes, the others none', () => {
+    for (const [name, text] of Object.entries(SNIPPETS)) {
+      const broken = parser.withTree(text, (tree) => tree.rootNode.hasError);
+      assert.equal(broken, name.startsWith('broken'), name);
+    }
+  });
+
+  test('enclosingFunction, enclosingClass, enclosingLoop, enclosingLoops and parentOf, for every node', () => {
+    let checked = 0;
+    forEachText((name, text) => {
+      parser.withTree(text, (tree) => {
+        for (const node of allNodes(tree.rootNode)) {
+          const where = `${name}: ${node.type} at ${node.startIndex}`;
+          assert.equal(id(enclosingFunction(node)), id(ancestor(node, (t) => t === 'function_definition')), `enclosingFunction, ${where}`);
+          assert.equal(id(enclosingClass(node)), id(ancestor(node, (t) => t === 'class_definition')), `enclosingClass, ${where}`);
+          assert.equal(id(enclosingLoop(node)), id(ancestor(node, (t) => LOOPS.has(t), (t) => SCOPES.has(t))), `enclosingLoop, ${where}`);
+          assert.deepEqual(ids(enclosingLoops(node)), referenceLoops(node), `enclosingLoops, ${where}`);
+          assert.equal(id(parentOf(node)), id(node.parent), `parentOf, ${where}`);
+          checked++;
+        }
+      });
+    });
+    assert.ok(checked > 5_000, `only ${checked} nodes checked`);
+  });
+
+  test('descendants of every node, for indexed and other types, alone and together', () => {
+    const typeSets: (string | string[])[] = [
+      'call', 'assignment', 'for_statement', 'comment', 'keyword_argument', 'lambda', 'identifier', 'string',
+      ['for_statement', 'while_statement'], ['import_statement', 'import_from_statement'], ['identifier', 'attribute'], ['yield', 'await'],
+    ];
+    forEachText((name, text) => {
+      parser.withTree(text, (tree) => {
+        for (const node of allNodes(tree.rootNode)) {
+          if (node.childCount === 0) continue;
+          for (const types of typeSets) {
+            const list = typeof types === 'string' ? [types] : types;
+            const expected = allNodes(node).filter((n) => list.includes(n.type));
+            assert.deepEqual(ids(descendants(node, types)), ids(expected), `${name}: ${String(types)} under ${node.type} at ${node.startIndex}`);
+          }
+        }
+      });
+    });
+  });
+
+  test('call arguments, dotted names and assigned values, asked twice through fresh wrappers', () => {
+    forEachText((name, text) => {
+      parser.withTree(text, (tree) => {
+        for (const call of tree.rootNode.descendantsOfType('call')) {
+          if (!call) continue;
+          const args = call.childForFieldName('arguments');
+          const items = args ? args.namedChildren.filter((a): a is SyntaxNode => a !== null) : [];
+          const positional = args?.type === 'argument_list'
+            ? items.filter((a) => !['keyword_argument', 'list_splat', 'dictionary_splat', 'comment'].includes(a.type))
+            : [];
+          const keywords = items.filter((a) => a.type === 'keyword_argument');
+          for (let round = 0; round < 2; round++) {
+            const fresh: SyntaxNode = round === 0 ? call : call.parent!.descendantsOfType('call').find((c) => c?.id === call.id)!;
+            assert.deepEqual(ids(positionalArguments(fresh)), ids(positional), `${name}: positional arguments of ${call.text}`);
+            for (const k of keywords) {
+              const keyword = k.childForFieldName('name')!.text;
+              const first = keywords.find((o) => o.childForFieldName('name')!.text === keyword)!;
+              assert.equal(id(keywordArgument(fresh, keyword)), id(first.childForFieldName('value')), `${name}: ${keyword}= of ${call.text}`);
+            }
+            assert.equal(keywordArgument(fresh, 'no_such_keyword'), null);
+          }
+        }
+        for (const node of allNodes(tree.rootNode)) {
+          const expected = node.type === 'identifier' ? node.text : node.type === 'attribute' ? referenceDotted(node) : null;
+          assert.equal(dottedName(node), expected, `${name}: dottedName of ${node.type} at ${node.startIndex}`);
+          assert.equal(dottedName(node), expected, `${name}: dottedName asked again`);
+        }
+        for (const assignment of tree.rootNode.descendantsOfType('assignment')) {
+          const target = dottedName(assignment?.childForFieldName('left') ?? null);
+          if (target === null) continue;
+          const expected = tree.rootNode.descendantsOfType('assignment')
+            .filter((a) => a !== null && dottedName(a.childForFieldName('left')) === target)
+            .flatMap((a) => a!.childForFieldName('right') ?? []);
+          assert.deepEqual(ids(assignedValues(tree, target)), ids(expected), `${name}: values assigned to ${target}`);
+          // The answer is a copy: changing it does not change the next one.
+          assignedValues(tree, target).length = 0;
+          assert.equal(assignedValues(tree, target).length, expected.length);
+        }
+      });
+    });
+  });
+
+  test('nodesWithin is the nodes a scope contains, in order, for every loop and function of the fixtures', () => {
+    forEachText((name, text) => {
+      parser.withTree(text, (tree) => {
+        const calls = descendants(tree.rootNode, 'call');
+        const values = descendants(tree.rootNode, ['assignment', 'call']);
+        for (const scope of descendants(tree.rootNode, ['for_statement', 'while_statement', 'function_definition'])) {
+          assert.deepEqual(ids(nodesWithin(calls, scope)), ids(calls.filter((c) => contains(scope, c))), `${name}: calls in ${scope.type} at ${scope.startIndex}`);
+          assert.deepEqual(ids(nodesWithin(values, scope)), ids(values.filter((c) => contains(scope, c))), `${name}: nodes in ${scope.type}`);
+        }
+        // Unsorted input is answered too (by a filter).
+        const reversed = [...calls].reverse();
+        assert.deepEqual(ids(nodesWithin(reversed, tree.rootNode)), ids(reversed));
+      });
+    });
+  });
+
+  test('readImports gives one table per tree, the same on every call', () => {
+    parser.withTree(py('import torch.nn as nn', 'from torch import optim as o', 'from keras.layers import *'), (tree) => {
+      const first = readImports(tree.rootNode);
+      assert.equal(readImports(tree.rootNode), first);
+      assert.deepEqual([...first.names], [['nn', 'torch.nn'], ['o', 'torch.optim']]);
+      assert.deepEqual(first.starModules, ['keras.layers']);
+    });
+  });
+});
+
+function referenceDotted(node: SyntaxNode): string | null {
+  if (node.type === 'identifier') return node.text;
+  if (node.type !== 'attribute') return null;
+  const object = node.childForFieldName('object');
+  const attribute = node.childForFieldName('attribute');
+  const left = object ? referenceDotted(object) : null;
+  return left !== null && attribute ? `${left}.${attribute.text}` : null;
+}
