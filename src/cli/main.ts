@@ -9,7 +9,7 @@ const USAGE = `usage:
   traindx analyze PATH... [--script FILE.py] [--format text|json|sarif]
   traindx fix FILE.py [--rule ID]... [--unsafe] [--stdout | --write]
 
-analyze  reads training logs, folders of runs and Python training scripts and reports problems.
+analyze  reads training logs, folders of runs, Python training scripts and Jupyter notebooks and reports problems.
          Exit code 0: no problem at warning level or above; 1: problems found; 2: usage or input error.
 fix      applies TrainDx's safe fixes to a training script (--unsafe: also those that change training,
          such as gradient clipping) and prints the result (--stdout, the default) or writes it (--write).`;
@@ -96,10 +96,11 @@ async function fix(args: string[]): Promise<number> {
   }
   for (const { id, title } of result.applied) process.stderr.write(`fixed [${id}] ${title}\n`);
   const left = result.remaining.filter((f) => isProblem(f.severity));
-  const unsafeLeft = left.filter((f) => f.fixes.some((x) => !x.safe)).length;
+  // Hints count too: an unclipped RNN is `info` until a log shows the damage, and its fix is still on offer.
+  const unsafeLeft = result.remaining.filter((f) => f.fixes.some((x) => !x.safe)).length;
   process.stderr.write(
     `${result.applied.length} fix${result.applied.length === 1 ? '' : 'es'} applied to ${file}, ${left.length} problem${left.length === 1 ? '' : 's'} left` +
-      (unsafeLeft > 0 && !values.unsafe ? ` (${unsafeLeft} with unsafe fixes: add --unsafe)` : '') + '\n',
+      (unsafeLeft > 0 && !values.unsafe ? ` (${unsafeLeft} finding${unsafeLeft === 1 ? ' has an unsafe fix' : 's have unsafe fixes'}: add --unsafe)` : '') + '\n',
   );
   return left.length > 0 ? PROBLEMS : OK;
 }

@@ -7,7 +7,7 @@ import { analyzeProject } from '../engine/code/analyze-project';
 import type { PythonParser } from '../engine/code/python';
 import { detectStalled } from '../engine/curves/stalled';
 import { stuckAcrossRunsAnchored } from '../engine/curves/stuck-metric';
-import { linkRunToScript, scriptForLog } from '../engine/link/link';
+import { linkRunWithEvidence, scriptForLog } from '../engine/link/link';
 import { namedLogPaths } from '../engine/link/named-logs';
 import { LineIndex, type Position } from '../engine/text';
 import type { CodeFinding, CurveFinding, Run } from '../engine/types';
@@ -463,7 +463,12 @@ export class TrainingWorkspace implements vscode.Disposable {
       const curves = entry.runs.map(({ run, findings: own }) => {
         const findings = [...own, ...(crossRun.get(run) ?? [])];
         if (!script || scriptPath === undefined) return findings;
-        const linked = linkRunToScript({ file: path, findings }, { file: scriptPath, text: script.text, findings: code.get(scriptPath) ?? [] });
+        const linked = linkRunWithEvidence(
+          this.parser,
+          { file: path, findings, run },
+          { file: scriptPath, text: script.text, findings: code.get(scriptPath) ?? [] },
+          { ignore: this.config.ignoredRules },
+        );
         code.set(scriptPath, linked.code);
         return linked.curve;
       });

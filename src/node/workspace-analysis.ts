@@ -3,7 +3,8 @@ import { analyzeRuns, type RunAnalysis } from '../engine/analyze-log';
 import { stuckAcrossRunsAnchored } from '../engine/curves/stuck-metric';
 import { analyzeProject } from '../engine/code/analyze-project';
 import type { ModuleResolver } from '../engine/code/project';
-import { linkRunToScript, scriptForLog } from '../engine/link/link';
+import type { PythonParser } from '../engine/code/python';
+import { linkRunWithEvidence, scriptForLog } from '../engine/link/link';
 import { namedLogPaths } from '../engine/link/named-logs';
 import type { CodeFinding } from '../engine/types';
 import { dirname, relative, resolve, sep } from 'node:path';
@@ -104,7 +105,8 @@ export async function analyzePaths(paths: readonly string[], options: AnalyzeOpt
   if (paths.length > 0 && logs.length === 0 && scripts.length === 0) {
     throw new InputError(`no training logs or Python scripts found in ${paths.join(', ')}`);
   }
-  return link({ logs, scripts, skipped }, options.script);
+  const parser = scripts.length > 0 ? await loadPythonParser() : undefined;
+  return link({ logs, scripts, skipped }, options, parser);
 }
 
 /**
@@ -193,15 +195,21 @@ export async function readScript(file: string): Promise<string> {
   }
 }
 
-function link(report: Report, explicitScript: string | undefined): Report {
+/**
+ * Links each log to the script that wrote it: curve and code findings point at each other, and the evidence
+ * rules (`no-lr-scheduler`, `no-early-stopping`) add their findings to the script when the log shows their
+ * evidence. A script linked to several runs gets each finding once.
+ */
+function link(report: Report, options: AnalyzeOptions, parser: PythonParser | undefined): Report {
+  const explicitScript = options.script;
   const scripts = new Map(report.scripts.map((s) => [s.file, s]));
   const logs = report.logs.map((log) => {
     const named = new Map([...scripts].map(([file, s]) => [file, s.logs ?? []]));
     const file = explicitScript ?? scriptForLog(log.source, [...scripts.keys()], named);
-    if (file === undefined || !scripts.has(file)) return log;
+    if (file === undefined || !scripts.has(file) || !parser) return log;
     const runs = log.runs.map((run) => {
       const script = scripts.get(file)!;
-      const linked = linkRunToScript({ file: log.source, findings: run.findings }, script);
+      const linked = linkRunWithEvidence(parser, { file: log.source, findings: run.findings, run: run.run }, script, { ignore: options.ignore });
       scripts.set(file, { ...script, findings: linked.code });
       return { ...run, findings: linked.curve };
     });

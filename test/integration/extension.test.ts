@@ -90,7 +90,9 @@ describe('TrainDx on the seed-000 GRU run', () => {
     const diagnostics = await diagnosticsWhen(scriptUri(), withCode('rnn-no-grad-clip'));
     const finding = diagnostics.find((d) => codeOf(d) === 'rnn-no-grad-clip')!;
     assert.equal(document.getText(finding.range), 'optimizer.step()');
+    // A hint on its own; the collapse in the linked log makes it a warning, and the message says why.
     assert.equal(finding.severity, vscode.DiagnosticSeverity.Warning);
+    assert.match(finding.message, /The linked log `[^`]+` shows it: train `accuracy` collapsed from 0\.99 \(epoch \d+\) to 0\.51 at epoch 27\./);
     const target = (finding.code as { target: vscode.Uri }).target;
     assert.match(target.path, /dist\/docs\/rules\/rnn-no-grad-clip\.md$/);
     const toLog = (finding.relatedInformation ?? []).filter((r) => r.location.uri.fsPath === logUri().fsPath);

@@ -12,6 +12,9 @@ const ARCHITECTURE_CODE_IDS = new Set([
   'rnn-no-grad-clip', 'no-grad-inside-loop', 'empty-range-loop', 'softmax-before-ce', 'sigmoid-bce',
   'single-unit-softmax', 'missing-zero-grad', 'eval-mode-leak', 'extreme-dropout', 'loss-accumulates-graph',
   'train-loader-no-shuffle', 'no-lr-scheduler',
+  // Added by TrainDx (the vocabulary allows ids a real problem needs): a run that overfits and is trained to the
+  // last epoch, keeping the last weights rather than the best.
+  'no-early-stopping',
 ]);
 const SECTIONS = ['What it detects', 'Why it matters', 'How to fix', 'Example'];
 

@@ -142,4 +142,4 @@ const mustNotReport: NoReportCase[] = [
   { name: 'Lightning module without a recurrent layer', text: LIGHTNING.replace('nn.LSTM(8, 32, batch_first=True)', 'nn.Linear(8, 32)') },
 ];
 
-ruleTables('rnn-no-grad-clip', 'warning', mustReport, mustNotReport);
+ruleTables('rnn-no-grad-clip', 'info', mustReport, mustNotReport);

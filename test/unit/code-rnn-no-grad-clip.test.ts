@@ -360,7 +360,7 @@ describe('rnn-no-grad-clip: must report', () => {
       assert.equal(found.length, 1, `findings: ${JSON.stringify(found.map((f) => f.message))}`);
       const [f] = found;
       const lines = new LineIndex(text);
-      assert.equal(f.severity, 'warning');
+      assert.equal(f.severity, 'info');
       assert.equal(text.slice(f.start, f.end), c.step);
       assert.deepEqual(lines.positionAt(f.start), { line: c.line, column: c.column });
       assert.equal(

@@ -53,7 +53,7 @@ const MAX_NORM = '1.0';
 export const rnnNoGradClip: ProjectRule = {
   id: 'rnn-no-grad-clip',
   docs: 'docs/rules/rnn-no-grad-clip.md',
-  severity: 'warning',
+  severity: 'info',
   fixable: true,
   check: (ctx) => checkSingleFile(rnnNoGradClip, ctx),
   checkProject(project) {

@@ -4,7 +4,7 @@
  */
 
 import { LineIndex } from '../text';
-import type { CodeFinding, Fix, Location, Related, Severity } from '../types';
+import type { CodeFinding, CurveFinding, Fix, Location, Related, Run, Severity } from '../types';
 import type { SyntaxNode, SyntaxTree } from './python';
 
 /** What a rule sees of the file it checks. */
@@ -19,6 +19,11 @@ export interface RuleContext {
   report(finding: ReportDescriptor): CodeFinding;
   /** A location in this file for a node, for `related` entries. */
   locationOf(node: SyntaxNode): Location;
+  /**
+   * The curve findings of the log linked to this file, that log's name as the caller gave it, and the run itself
+   * when the caller has it. Present only when evidence rules run (`analyzeEvidence`); plain analysis never sees a log.
+   */
+  readonly evidence?: { readonly log: string; readonly findings: readonly CurveFinding[]; readonly run?: Run };
 }
 
 /** What a rule says about one problem. Ranges are UTF-16 offsets; `node` is shorthand for its range. */
