@@ -1,6 +1,7 @@
 import { LineIndex } from '../engine/text';
 import type { CodeFinding, CurveFinding, Fix, Related, Severity } from '../engine/types';
 import type { Report } from '../node/workspace-analysis';
+import { notebookCodeJson, notebookFindings, notebookRunsJson, notebookSarif, notebookText } from './notebook-format';
 
 /** Severities at or above which the CLI exits with 1. */
 export function isProblem(severity: Severity): boolean {
@@ -12,6 +13,7 @@ function allFindings(report: Report): { file: string; finding: CurveFinding | Co
   return [
     ...report.logs.flatMap((log) => log.runs.flatMap((run) => run.findings.map((finding) => ({ file: log.source, finding })))),
     ...report.scripts.flatMap((script) => script.findings.map((finding) => ({ file: script.file, finding }))),
+    ...notebookFindings(report.notebooks ?? []),
   ];
 }
 
@@ -43,7 +45,7 @@ export function toJson(report: Report): string {
           related: f.related.map(relatedJson),
         })),
       })),
-    ),
+    ).concat(notebookRunsJson(report.notebooks ?? [])),
     code: report.scripts.map((script) => {
       const lines = new LineIndex(script.text);
       return {
@@ -64,7 +66,7 @@ export function toJson(report: Report): string {
           };
         }),
       };
-    }),
+    }).concat(notebookCodeJson(report.notebooks ?? [])),
     skipped: report.skipped,
   };
   return JSON.stringify(document, null, 2);
@@ -117,6 +119,7 @@ export function toText(report: Report): string {
       for (const fix of f.fixes) out.push(`  fix${fix.safe ? '' : ' (unsafe: changes training, apply with --unsafe)'}: ${fix.title}`);
     }
   }
+  out.push(...notebookText(report.notebooks ?? []));
   if (report.skipped.length > 0) {
     out.push(`skipped ${report.skipped.length} file${report.skipped.length === 1 ? '' : 's'} that are not training logs in a format TrainDx reads`);
   }
@@ -131,8 +134,10 @@ function location(related: Related): string {
 
 function summary(report: Report): string {
   const findings = allFindings(report);
-  const runs = report.logs.reduce((n, log) => n + log.runs.length, 0);
-  const scope = `${runs} run${runs === 1 ? '' : 's'} and ${report.scripts.length} script${report.scripts.length === 1 ? '' : 's'}`;
+  const notebooks = report.notebooks ?? [];
+  const runs = report.logs.reduce((n, log) => n + log.runs.length, 0) + notebooks.reduce((n, nb) => n + nb.runs.length, 0);
+  const scope = `${runs} run${runs === 1 ? '' : 's'}${notebooks.length > 0 ? ', ' : ' and '}${report.scripts.length} script${report.scripts.length === 1 ? '' : 's'}` +
+    (notebooks.length > 0 ? ` and ${notebooks.length} notebook${notebooks.length === 1 ? '' : 's'}` : '');
   if (findings.length === 0) return `no problems found in ${scope}`;
   const counts = new Map<Severity, number>();
   for (const { finding } of findings) counts.set(finding.severity, (counts.get(finding.severity) ?? 0) + 1);
@@ -160,6 +165,7 @@ export function toSarif(report: Report): string {
         }, f.related);
       });
     }),
+    ...notebookSarif(report.notebooks ?? [], toUri),
   ];
   const ids = [...new Set(results.map((r) => r.ruleId))].sort();
   return JSON.stringify({

@@ -6,6 +6,8 @@ import { DEFAULT_LOG_EXCLUDE, DEFAULT_LOG_INCLUDE } from './settings';
 export interface Discovered {
   readonly logs: string[];
   readonly scripts: string[];
+  /** Jupyter notebooks (`.ipynb`), outside `.ipynb_checkpoints/` folders. */
+  readonly notebooks: string[];
 }
 
 export interface DiscoverOptions {
@@ -16,7 +18,7 @@ export interface DiscoverOptions {
 }
 
 /**
- * Walks a folder for candidate logs (by the include globs) and Python scripts, skipping excluded
+ * Walks a folder for candidate logs (by the include globs), Python scripts and notebooks, skipping excluded
  * folders without entering them. Paths are returned joined onto `root` as given, sorted.
  */
 export async function discover(root: string, options: DiscoverOptions = {}): Promise<Discovered> {
@@ -25,10 +27,11 @@ export async function discover(root: string, options: DiscoverOptions = {}): Pro
   const limit = options.limit ?? 10_000;
   const logs: string[] = [];
   const scripts: string[] = [];
+  const notebooks: string[] = [];
   const excluded = (rel: string) => exclude.some((m) => m.match(rel) || m.match(`${rel}/`));
 
   const pending = [root];
-  while (pending.length > 0 && logs.length + scripts.length < limit) {
+  while (pending.length > 0 && logs.length + scripts.length + notebooks.length < limit) {
     const folder = pending.shift()!;
     let entries;
     try {
@@ -41,12 +44,14 @@ export async function discover(root: string, options: DiscoverOptions = {}): Pro
       const path = join(folder, entry.name);
       const rel = relative(root, path).split(sep).join('/');
       if (entry.isDirectory()) {
-        if (!excluded(rel)) pending.push(path);
+        // Jupyter's autosaved copies of notebooks would report every problem twice.
+        if (!excluded(rel) && entry.name !== '.ipynb_checkpoints') pending.push(path);
       } else if (entry.isFile() && !excluded(rel)) {
         if (entry.name.endsWith('.py')) scripts.push(path);
+        else if (entry.name.endsWith('.ipynb')) notebooks.push(path);
         else if (include.some((m) => m.match(rel))) logs.push(path);
       }
     }
   }
-  return { logs: logs.sort(), scripts: scripts.sort() };
+  return { logs: logs.sort(), scripts: scripts.sort(), notebooks: notebooks.sort() };
 }

@@ -9,6 +9,7 @@ import { namedLogPaths } from '../engine/link/named-logs';
 import type { CodeFinding } from '../engine/types';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { discover } from './discover';
+import { analyzeNotebookFile, type NotebookReport } from './notebook-analysis';
 import { readProjectFiles } from './project-files';
 import { loadPythonParser } from './grammar';
 import { LogFile, LogReadError } from './log-file';
@@ -34,6 +35,8 @@ export interface Report {
   readonly scripts: ScriptReport[];
   /** Files found in folders that turned out not to be training logs. */
   readonly skipped: string[];
+  /** Jupyter notebooks, present when any was analysed. */
+  readonly notebooks?: NotebookReport[];
 }
 
 /** A problem with the user's input (a missing file, an unrecognised log): exit code 2, message as is. */
@@ -54,6 +57,7 @@ export interface AnalyzeOptions {
 export async function analyzePaths(paths: readonly string[], options: AnalyzeOptions = {}): Promise<Report> {
   const logPaths: string[] = [];
   const scriptPaths: string[] = [];
+  const notebookPaths: string[] = [];
   const fromFolders = new Set<string>();
   const logs: LogReport[] = [];
   for (const path of paths) {
@@ -74,6 +78,10 @@ export async function analyzePaths(paths: readonly string[], options: AnalyzeOpt
       single.forEach((p) => fromFolders.add(p));
       logPaths.push(...single);
       scriptPaths.push(...found.scripts);
+      found.notebooks.forEach((p) => fromFolders.add(p));
+      notebookPaths.push(...found.notebooks);
+    } else if (path.endsWith('.ipynb')) {
+      notebookPaths.push(path);
     } else if (path.endsWith('.py')) {
       scriptPaths.push(path);
     } else if (mlflowRunFolderOf(path) !== undefined) {
@@ -100,13 +108,21 @@ export async function analyzePaths(paths: readonly string[], options: AnalyzeOpt
   }
 
   addCrossRunFindings(logs, options);
+  const notebooks: NotebookReport[] = [];
+  for (const path of notebookPaths) {
+    const read = await analyzeNotebookFile(path, { ignore: options.ignore });
+    if (read.ok) notebooks.push(read.report);
+    else if (fromFolders.has(path)) skipped.push(path);
+    else throw new InputError(read.reason);
+  }
   const scripts = scriptPaths.length > 0 ? await analyzeScripts(scriptPaths, options) : [];
 
-  if (paths.length > 0 && logs.length === 0 && scripts.length === 0) {
+  if (paths.length > 0 && logs.length === 0 && scripts.length === 0 && notebooks.length === 0) {
     throw new InputError(`no training logs or Python scripts found in ${paths.join(', ')}`);
   }
   const parser = scripts.length > 0 ? await loadPythonParser() : undefined;
-  return link({ logs, scripts, skipped }, options, parser);
+  const linked = link({ logs, scripts, skipped }, options, parser);
+  return notebooks.length > 0 ? { ...linked, notebooks } : linked;
 }
 
 /**
