@@ -3,6 +3,7 @@ import { minimatch } from 'minimatch';
 import { fixAllSafe } from '../engine/code/fix-all';
 import type { PythonParser } from '../engine/code/python';
 import { loadPythonParser } from '../node/grammar';
+import { Indexer, Priority, type IndexProgress } from '../node/indexer';
 import { FixProvider } from './code-actions';
 import { Config } from './config';
 import { CurvePanel, registerCurvePanelSerializer } from './panel';
@@ -14,8 +15,8 @@ import { TrainingWorkspace } from './training-workspace';
 const TYPING_DEBOUNCE_MS = 300;
 /** A growing log is re-read at most this often. */
 const LOG_DEBOUNCE_MS = 250;
-/** Logs indexed at start-up; the rest are picked up as they change. */
-const MAX_LOGS_AT_START = 500;
+/** The status bar's indexing progress is updated at most this often. */
+const PROGRESS_INTERVAL_MS = 100;
 
 /** The API the integration tests use to wait for the extension; not a public contract. */
 export interface TrainDxApi {
@@ -61,14 +62,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
     if (document.languageId === 'python' && document.uri.scheme === 'file') workspace.analyzeDocument(document);
   }
 
-  // Logs: read at start, then follow them as they grow, shrink, rotate or go away.
+  // Logs: read at start, then follow them as they grow, shrink, rotate or go away. Every read goes
+  // through one queue: one file at a time, what the user sees first, turns for the editor in between.
+  let reportProgress: ((progress: IndexProgress) => void) | undefined;
+  const indexer = new Indexer({
+    read: (key) => workspace.refreshLog(vscode.Uri.parse(key)),
+    onError: (key, error) => console.error(`TrainDx: reading ${key} failed:`, error),
+    onProgress: (progress) => reportProgress?.(progress),
+  });
+  const priorityOf = (uri: vscode.Uri): Priority => {
+    const key = uri.toString();
+    if (vscode.window.visibleTextEditors.some((e) => e.document.uri.toString() === key)) return Priority.visible;
+    return vscode.workspace.textDocuments.some((d) => d.uri.toString() === key) ? Priority.open : Priority.background;
+  };
   const pending = new Map<string, NodeJS.Timeout>();
   const refreshSoon = (uri: vscode.Uri) => {
     if (!isLog(uri)) return;
     clearTimeout(pending.get(uri.toString()));
     pending.set(uri.toString(), setTimeout(() => {
       pending.delete(uri.toString());
-      void workspace.refreshLog(uri);
+      indexer.add(uri.toString(), priorityOf(uri));
     }, LOG_DEBOUNCE_MS));
   };
   const logs = vscode.workspace.createFileSystemWatcher('**/*');
@@ -83,15 +96,29 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
     { dispose: () => pending.forEach(clearTimeout) },
   );
 
+  // Every log found is indexed in the background: visible editors' logs first, then open documents.
   const scan = async () => {
     const include = `{${config.logInclude.join(',')}}`;
     const exclude = `{${config.logExclude.join(',')}}`;
-    const found = await vscode.workspace.findFiles(include, exclude, MAX_LOGS_AT_START);
-    // Open logs first: they are what the user is looking at.
-    const open = new Set(vscode.workspace.textDocuments.map((d) => d.uri.toString()));
-    found.sort((a, b) => Number(open.has(b.toString())) - Number(open.has(a.toString())));
-    for (const uri of found) await workspace.refreshLog(uri);
+    const found = await vscode.workspace.findFiles(include, exclude);
+    for (const uri of found) indexer.add(uri.toString(), priorityOf(uri));
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'TrainDx' }, async (progress) => {
+      let last = 0;
+      const report = ({ done, total }: IndexProgress) => {
+        if (Date.now() - last < PROGRESS_INTERVAL_MS) return;
+        last = Date.now();
+        progress.report({ message: `indexing logs ${done}/${total}` });
+      };
+      reportProgress = report;
+      await indexer.idle();
+      if (reportProgress === report) reportProgress = undefined;
+    });
   };
+  context.subscriptions.push(
+    indexer,
+    // A log the user brings into view while the index runs is read next.
+    vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((e) => indexer.bump(e.document.uri.toString(), Priority.visible))),
+  );
   const ready = scan();
 
   // The curve panel.

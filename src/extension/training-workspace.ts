@@ -33,6 +33,11 @@ interface LogEntry {
   /** Times (Date.now()) at which the log was seen to gain points after the first read: its live rhythm. */
   readonly arrivals: number[];
   points: number;
+  /** How long the detectors took on this log last time (ms), and when (Date.now()). */
+  detectMs: number;
+  detectedAt: number;
+  /** A deferred detector run on a big live log (see `analyze`). */
+  detectTimer?: NodeJS.Timeout;
 }
 
 interface ScriptEntry {
@@ -60,6 +65,15 @@ export interface RunListing {
 const MAX_SCRIPTS_PER_FOLDER = 20;
 /** Diagnostics are published at most this often. */
 const PUBLISH_DELAY_MS = 150;
+/**
+ * The detectors re-run on every update of a log while they are cheap. On a run so big that they take longer
+ * than this (tens of millions of points), they run at most once per DETECT_SPACING times their own cost (and
+ * at least every MAX_DETECT_WAIT_MS): the new points show at once, the findings follow, and the extension host
+ * is not kept busy on every line a fast run appends.
+ */
+const DETECT_BUDGET_MS = 50;
+const DETECT_SPACING = 20;
+const MAX_DETECT_WAIT_MS = 60_000;
 
 /**
  * The adapter's model of the workspace's training runs: logs read incrementally, scripts analysed
@@ -96,6 +110,7 @@ export class TrainingWorkspace implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.publishTimer);
+    for (const entry of this.logs.values()) clearTimeout(entry.detectTimer);
     this.diagnostics.dispose();
     this.changed.dispose();
   }
@@ -134,7 +149,7 @@ export class TrainingWorkspace implements vscode.Disposable {
     if (isEventFile(path) || mlflowRunFolderOf(path) !== undefined) return this.refreshFolderRun(path);
     let entry = this.logs.get(path);
     if (!entry) {
-      entry = { uri, file: new LogFile(path), state: { kind: 'pending', reason: '' }, runs: [], updatedAt: 0, arrivals: [], points: -1 };
+      entry = { uri, file: new LogFile(path), state: { kind: 'pending', reason: '' }, runs: [], updatedAt: 0, arrivals: [], points: -1, detectMs: 0, detectedAt: 0 };
       this.logs.set(path, entry);
     }
     if (!entry.file) return;
@@ -168,7 +183,7 @@ export class TrainingWorkspace implements vscode.Disposable {
     }
     let entry = this.logs.get(folder.source);
     if (!entry) {
-      entry = { uri, state: { kind: 'pending', reason: '' }, runs: [], updatedAt: 0, arrivals: [], points: -1 };
+      entry = { uri, state: { kind: 'pending', reason: '' }, runs: [], updatedAt: 0, arrivals: [], points: -1, detectMs: 0, detectedAt: 0 };
       this.logs.set(folder.source, entry);
     }
     entry.label = folder.name;
@@ -180,11 +195,33 @@ export class TrainingWorkspace implements vscode.Disposable {
 
   /** Runs the detectors and keeps the live rhythm (arrival times of new points). */
   private analyze(entry: LogEntry, runs: readonly Run[]): void {
-    entry.runs = analyzeRuns(runs, { ignore: this.config.ignoredRules });
     const points = runs.reduce((n, r) => n + r.series.reduce((m, s) => m + s.length, 0), 0);
-    if (entry.points >= 0 && points > entry.points) entry.arrivals.push(entry.updatedAt);
+    const grew = entry.points >= 0 && points > entry.points;
+    if (grew) entry.arrivals.push(entry.updatedAt);
     else if (points < entry.points) entry.arrivals.length = 0; // truncated or rotated: a new rhythm
     entry.points = points;
+    const due = entry.detectedAt + Math.min(MAX_DETECT_WAIT_MS, DETECT_SPACING * entry.detectMs);
+    if (!grew || entry.detectMs <= DETECT_BUDGET_MS || Date.now() >= due || runs.length < entry.runs.length) {
+      this.detect(entry, runs);
+      return;
+    }
+    // A big run that only grew: its new points now, with the findings of the last detection, until the next one.
+    entry.runs = runs.map((run, i) => ({ run, findings: entry.runs[i]?.findings ?? [] }));
+    entry.detectTimer ??= setTimeout(() => {
+      entry.detectTimer = undefined;
+      if (this.logs.get(entry.uri.fsPath) !== entry) return;
+      this.detect(entry, entry.runs.map((r) => r.run));
+      this.schedulePublish();
+    }, due - Date.now());
+  }
+
+  private detect(entry: LogEntry, runs: readonly Run[]): void {
+    clearTimeout(entry.detectTimer);
+    entry.detectTimer = undefined;
+    const started = performance.now();
+    entry.runs = analyzeRuns(runs, { ignore: this.config.ignoredRules });
+    entry.detectMs = performance.now() - started;
+    entry.detectedAt = Date.now();
   }
 
   /** Re-checks live runs for silence (`stalled`); call it now and then. */
@@ -193,6 +230,7 @@ export class TrainingWorkspace implements vscode.Disposable {
   }
 
   removeLog(uri: vscode.Uri): void {
+    clearTimeout(this.logs.get(uri.fsPath)?.detectTimer);
     if (this.logs.delete(uri.fsPath)) {
       this.diagnostics.delete(uri);
       this.schedulePublish();
