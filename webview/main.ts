@@ -21,9 +21,12 @@ import annotationPlugin, { type AnnotationOptions } from 'chartjs-plugin-annotat
 import zoomPlugin from 'chartjs-plugin-zoom';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import { parseHostMessage, type HostMessage, type RunData, type WebviewMessage } from '../src/protocol/messages';
+import { X_AXES, applyAppend, parseHostMessage, type HighlightTarget, type HostMessage, type RunData, type WebviewMessage, type XAxis } from '../src/protocol/messages';
 import {
+  AXIS_TITLES,
   DEFAULT_SMOOTHING,
+  formatAxisValue,
+  timeTicks,
   MAX_SMOOTHING,
   buildOverlayView,
   buildRunView,
@@ -33,8 +36,11 @@ import {
   overlayRuns,
   clampSmoothing,
   formatValue,
-  formatX,
   markerPlace,
+  markerTooltip,
+  codePlace,
+  highlightedKeys,
+  markerLook,
   type ChartSpec,
   type ColorVar,
   type MarkerSpec,
@@ -61,6 +67,8 @@ interface PanelState extends SelectionState {
   readonly overlay: boolean;
   /** Show each chart's data as a table (for screen readers and exact values). */
   readonly table: boolean;
+  /** The x axis chosen in the toolbar; null for each run's default. */
+  readonly xAxis: XAxis | null;
 }
 
 const vscode = acquireVsCodeApi<PanelState>();
@@ -76,6 +84,7 @@ function readState(value: unknown): PanelState {
     logScale: v.logScale === true,
     overlay: v.overlay === true,
     table: v.table === true,
+    xAxis: X_AXES.find((a) => a === v.xAxis) ?? null,
   };
 }
 
@@ -85,7 +94,7 @@ function saveState(patch: Partial<PanelState>): void {
 }
 
 function viewOptions(): ViewOptions {
-  return { yRange: 'robust', smoothing: state.smoothing, logScale: state.logScale };
+  return { yRange: 'robust', smoothing: state.smoothing, logScale: state.logScale, xAxis: state.xAxis ?? undefined };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -224,6 +233,20 @@ function toolbarCheckbox(className: string, label: string, checked: boolean, sav
   return box;
 }
 
+// x axis: shown when the run offers more than one (steps beside epochs, wall time). Remembered as a preference.
+const axisControl = element('label', 'control axis-control', toolbar);
+element('span', 'control-label', axisControl).textContent = 'X axis';
+const axisSelect = element('select', 'axis-select', axisControl);
+axisControl.hidden = true;
+axisSelect.addEventListener('change', () => {
+  const axis = X_AXES.find((a) => a === axisSelect.value);
+  if (axis) {
+    saveState({ xAxis: axis });
+    if (shownRun) syncRunControls(shownRun); // the overlay depends on which runs offer the axis
+    redraw();
+  }
+});
+
 const overlayCheckbox = toolbarCheckbox('overlay-runs', 'Overlay runs in this folder', state.overlay, (overlay) => saveState({ overlay }), redraw);
 overlayCheckbox.hidden = true;
 const zoomHint = element('span', 'zoom-hint', toolbar);
@@ -291,6 +314,9 @@ interface DrawnChart {
 }
 
 const drawn = new Map<string, DrawnChart>();
+/** The markers the host asked to emphasise (the editor's cursor is on their findings), and their keys in the shown view. */
+let highlightRequest: HighlightTarget[] = [];
+let highlighted: ReadonlySet<string> = new Set();
 let theme = readTheme();
 let currentView: RunView | undefined;
 
@@ -345,12 +371,13 @@ function annotations(spec: ChartSpec, runKey: string): Record<string, Annotation
   for (const marker of spec.markers) {
     const stroke = theme.color(marker.color);
     const handlers = markerHandlers(marker, runKey);
+    const look = markerLook(marker, spec.xLabel, highlighted.has(marker.key));
     if (marker.box) {
       out[`${marker.key}:box`] = {
         type: 'box',
         xMin: marker.x,
         xMax: marker.xEnd,
-        backgroundColor: withAlpha(stroke, 0.14),
+        backgroundColor: withAlpha(stroke, look.boxAlpha),
         borderWidth: 0,
         drawTime: 'beforeDatasetsDraw',
         // Hover explains the window; only the line and its label navigate, so panning across it is safe.
@@ -363,17 +390,17 @@ function annotations(spec: ChartSpec, runKey: string): Record<string, Annotation
       xMin: marker.x,
       xMax: marker.x,
       borderColor: stroke,
-      borderWidth: 1.5,
-      borderDash: [4, 3],
+      borderWidth: look.lineWidth,
+      borderDash: [...look.dash],
       hitTolerance: 6,
       drawTime: 'afterDatasetsDraw',
       label: {
         display: true,
-        content: marker.id,
+        content: look.label,
         position: 'end',
         backgroundColor: stroke,
         color: theme.background,
-        font: { family: theme.fontFamily, size: 11 },
+        font: { family: theme.fontFamily, size: 11, weight: look.bold ? 'bold' : 'normal' },
         padding: { x: 4, y: 2 },
         borderRadius: 2,
       },
@@ -383,19 +410,19 @@ function annotations(spec: ChartSpec, runKey: string): Record<string, Annotation
   return out;
 }
 
-/** Clicking a marker reveals its log line; hovering shows its message as the canvas tooltip. */
+/** Clicking a marker reveals its log line and linked code line; hovering shows its message as the canvas tooltip. */
 function markerHandlers(marker: MarkerSpec, runKey: string): Pick<AnnotationOptions, 'click' | 'enter' | 'leave'> {
   return {
     enter: ({ chart }) => {
-      chart.canvas.title = marker.message;
-      if (marker.line !== null) chart.canvas.style.cursor = 'pointer';
+      chart.canvas.title = markerTooltip(marker);
+      if (revealTarget(runKey, marker)) chart.canvas.style.cursor = 'pointer';
     },
     leave: ({ chart }) => {
       chart.canvas.title = '';
       chart.canvas.style.cursor = '';
     },
     click: ({ chart }, event) => {
-      if (!wasDragged(chart.canvas, event.native)) reveal(runKey, marker.line);
+      if (!wasDragged(chart.canvas, event.native)) reveal(runKey, marker);
     },
   };
 }
@@ -409,8 +436,17 @@ function wasDragged(canvas: HTMLCanvasElement, event: Event | null): boolean {
   return Math.hypot(event.clientX - down.x, event.clientY - down.y) > 4;
 }
 
-function reveal(key: string, line: number | null): void {
-  if (line !== null && Number.isInteger(line) && line >= 1) vscode.postMessage({ type: 'revealLine', key, line });
+/** What a click on the marker asks the host to show: its log line and its first linked code line, when it has them. */
+function revealTarget(key: string, marker: MarkerSpec): WebviewMessage | undefined {
+  const line = marker.line !== null && Number.isInteger(marker.line) && marker.line >= 1 ? marker.line : null;
+  const first = marker.code[0];
+  const code = first ? { file: first.file, line: first.line, column: first.column } : null;
+  return line === null && code === null ? undefined : { type: 'reveal', key, line, code };
+}
+
+function reveal(key: string, marker: MarkerSpec): void {
+  const message = revealTarget(key, marker);
+  if (message) vscode.postMessage(message);
 }
 
 function chartConfig(spec: ChartSpec, runKey: string): ChartConfiguration<'line', Point[]> {
@@ -434,7 +470,17 @@ function chartConfig(spec: ChartSpec, runKey: string): ChartConfiguration<'line'
       maintainAspectRatio: false,
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
-        x: axis(spec.xLabel),
+        x: {
+          ...axis(AXIS_TITLES[spec.xLabel]),
+          // Elapsed time ticks at round seconds, minutes and hours rather than at round numbers of seconds.
+          afterBuildTicks:
+            spec.xLabel === 'wall'
+              ? (scale) => {
+                  scale.ticks = timeTicks(scale.min, scale.max).map((value) => ({ value }));
+                }
+              : undefined,
+          ticks: { ...axis(undefined).ticks, callback: (v) => formatAxisValue(Number(v), spec.xLabel) },
+        },
         y: {
           ...y,
           type: spec.logScale ? 'logarithmic' : 'linear',
@@ -466,7 +512,7 @@ function chartConfig(spec: ChartSpec, runKey: string): ChartConfiguration<'line'
           bodyFont: font,
           filter: (item) => !isRaw(item.dataset),
           callbacks: {
-            title: (items) => (items.length > 0 ? `${spec.xLabel} ${formatX(items[0].parsed.x ?? NaN)}` : ''),
+            title: (items) => (items.length > 0 ? `${AXIS_TITLES[spec.xLabel]} ${formatAxisValue(items[0].parsed.x ?? NaN, spec.xLabel)}` : ''),
             label: (item) => {
               const text = `${item.dataset.label ?? ''}: ${formatValue(item.parsed.y ?? NaN)}`;
               const logged = (item.raw as Point | undefined)?.raw;
@@ -480,7 +526,12 @@ function chartConfig(spec: ChartSpec, runKey: string): ChartConfiguration<'line'
           pan: { enabled: true, mode: 'x' },
           limits: { x: { min: 'original', max: 'original' } },
         },
-        annotation: { annotations: annotations(spec, runKey) },
+        annotation: {
+          // Every marker part under the pointer gets the event. The plugin's default (the chart's
+          // nearest-on-x) hands a click to one part only, the shaded window, which does not navigate.
+          interaction: { mode: 'point', intersect: true },
+          annotations: annotations(spec, runKey),
+        },
       },
     },
   };
@@ -576,7 +627,7 @@ function describe(entry: DrawnChart): void {
   fillTable(entry);
   entry.canvas.setAttribute(
     'aria-label',
-    `${spec.title} by ${spec.xLabel}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}: ${spec.datasets.map((d) => d.label).join(', ')}`,
+    `${spec.title} by ${AXIS_TITLES[spec.xLabel]}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}: ${spec.datasets.map((d) => d.label).join(', ')}`,
   );
 }
 
@@ -598,13 +649,13 @@ function fillTable(entry: DrawnChart): void {
   table.className = 'data-table';
   const shown = data.rows.length;
   table.createCaption().textContent =
-    `${spec.title}: logged values by ${spec.xLabel}` +
+    `${spec.title}: logged values by ${AXIS_TITLES[spec.xLabel]}` +
     (shown < data.total ? ` (first ${shown} of ${data.total} rows; export CSV for all)` : ` (${shown} rows)`);
   const headRow = table.createTHead().insertRow();
-  for (const column of data.columns) {
+  for (const [c, column] of data.columns.entries()) {
     const th = document.createElement('th');
     th.scope = 'col';
-    th.textContent = column;
+    th.textContent = c === 0 ? AXIS_TITLES[spec.xLabel] : column;
     headRow.appendChild(th);
   }
   const body = table.createTBody();
@@ -613,7 +664,7 @@ function fillTable(entry: DrawnChart): void {
     const tr = body.insertRow();
     const th = document.createElement('th');
     th.scope = 'row';
-    th.textContent = formatX(row[0] ?? NaN);
+    th.textContent = formatAxisValue(row[0] ?? NaN, spec.xLabel);
     tr.appendChild(th);
     for (let c = 1; c < row.length; c++) {
       const value = row[c];
@@ -682,15 +733,45 @@ function showEmpty(reason: string): void {
   emptyState.hidden = false;
 }
 
+/**
+ * Emphasises the requested markers of `view` and the findings naming them; redraws only the charts
+ * whose markers changed. With `scroll`, brings the first chart with an emphasised marker into view.
+ */
+function applyHighlight(view: RunView, scroll: boolean): void {
+  const before = highlighted;
+  highlighted = highlightedKeys(highlightRequest, view);
+  root.dataset.highlighted = [...highlighted].join(' ');
+  for (const button of findingsList.querySelectorAll<HTMLButtonElement>('.finding-button')) {
+    const on = highlighted.has(button.dataset.marker ?? '');
+    button.toggleAttribute('aria-current', on);
+    // CSSOM, which the CSP allows: an outline in the focus colour.
+    button.style.outline = on ? '2px solid var(--vscode-focusBorder)' : '';
+  }
+  let first: DrawnChart | undefined;
+  for (const entry of drawn.values()) {
+    const changed = entry.spec.markers.some((m) => before.has(m.key) !== highlighted.has(m.key));
+    const on = entry.spec.markers.some((m) => highlighted.has(m.key));
+    entry.card.toggleAttribute('data-highlighted', on);
+    if (on && !first) first = entry;
+    if (changed && entry.chart.options.plugins) {
+      entry.chart.options.plugins.annotation = { ...entry.chart.options.plugins.annotation, annotations: annotations(entry.spec, view.key) };
+      entry.chart.update('none');
+    }
+  }
+  if (scroll && first) first.card.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+}
+
 function drawRun(view: RunView): void {
   currentView = view;
+  // Before the charts are built, so their annotations draw the emphasis.
+  highlighted = highlightedKeys(highlightRequest, view);
   emptyState.hidden = true;
   header.hidden = false;
   grid.hidden = false;
   runTitle.textContent = view.label;
   runTitle.title = view.key;
   const findings = view.markers.length;
-  runMeta.textContent = `${view.charts.length} chart${view.charts.length === 1 ? '' : 's'} · by ${view.xLabel}` +
+  runMeta.textContent = `${view.charts.length} chart${view.charts.length === 1 ? '' : 's'} · by ${AXIS_TITLES[view.xLabel]}` +
     (findings > 0 ? ` · ${findings} finding${findings === 1 ? '' : 's'}` : '');
   drawFindings(view);
 
@@ -704,8 +785,8 @@ function drawRun(view: RunView): void {
   }
   for (const spec of view.charts) {
     let entry = drawn.get(spec.key);
-    if (entry && entry.spec.logScale !== spec.logScale) {
-      // chart.js cannot swap a scale's type in place.
+    if (entry && (entry.spec.logScale !== spec.logScale || entry.spec.xLabel !== spec.xLabel)) {
+      // chart.js cannot swap a scale's type in place; another x axis starts unzoomed with its own ticks.
       entry.chart.destroy();
       entry.card.remove();
       drawn.delete(spec.key);
@@ -722,6 +803,7 @@ function drawRun(view: RunView): void {
     emptyReason.textContent = 'This run has no metric values yet.';
     emptyState.hidden = false;
   }
+  applyHighlight(view, false);
 }
 
 function drawFindings(view: RunView): void {
@@ -732,12 +814,14 @@ function drawFindings(view: RunView): void {
     const button = element('button', 'finding-button', item);
     button.type = 'button';
     button.dataset.severity = marker.severity;
-    button.disabled = marker.line === null;
-    button.title = marker.line === null ? marker.message : `${marker.message} (line ${marker.line})`;
+    button.dataset.marker = marker.key;
+    button.disabled = revealTarget(view.key, marker) === undefined;
+    button.title = markerTooltip(marker);
     element('span', 'finding-id', button).textContent = marker.id;
     element('span', 'finding-where', button).textContent = markerPlace(marker, view.xLabel);
     element('span', 'finding-message', button).textContent = marker.message;
-    button.addEventListener('click', () => reveal(view.key, marker.line));
+    if (marker.code.length > 0) element('span', 'finding-where finding-code', button).textContent = `→ ${codePlace(marker.code[0])}`;
+    button.addEventListener('click', () => reveal(view.key, marker));
   }
 }
 
@@ -748,6 +832,17 @@ function render(message: HostMessage): void {
       break;
     case 'snapshot':
       renderSnapshot(message.runs, message.selected);
+      break;
+    case 'append': {
+      const merged = lastSnapshot && applyAppend(lastSnapshot.runs, message);
+      // Out of step with the host (a message was lost): `ready` makes it send everything again.
+      if (merged) renderSnapshot(merged, message.selected);
+      else vscode.postMessage({ type: 'ready' });
+      break;
+    }
+    case 'highlight':
+      highlightRequest = message.targets;
+      if (currentView) applyHighlight(currentView, true);
       break;
     default: {
       const unreachable: never = message;
@@ -783,7 +878,7 @@ function selectRun(run: RunData, hostSelected: string | null): void {
 
 /** The shown run alone, or with the other runs of its folder when the overlay is on and there are any. */
 function buildView(run: RunData): RunView {
-  const runs = state.overlay && lastSnapshot ? overlayRuns(lastSnapshot.runs, run) : [run];
+  const runs = state.overlay && lastSnapshot ? overlayRuns(lastSnapshot.runs, run, state.xAxis ?? undefined) : [run];
   return runs.length > 1 ? buildOverlayView(runs, viewOptions()) : buildRunView(run, viewOptions());
 }
 
@@ -803,7 +898,24 @@ function syncRunControls(run: RunData): void {
     );
   }
   runSelect.value = run.key;
-  overlayCheckbox.hidden = overlayRuns(runs, run).length < 2;
+  overlayCheckbox.hidden = overlayRuns(runs, run, state.xAxis ?? undefined).length < 2;
+  syncAxisControl(run);
+}
+
+/** The x-axis choices of the shown run; the selection follows the axis it is drawn by. */
+function syncAxisControl(run: RunData): void {
+  axisControl.hidden = run.axes.length < 2;
+  if (axisSelect.options.length !== run.axes.length || run.axes.some((a, i) => axisSelect.options[i].value !== a)) {
+    axisSelect.replaceChildren(
+      ...run.axes.map((a) => {
+        const option = document.createElement('option');
+        option.value = a;
+        option.textContent = AXIS_TITLES[a];
+        return option;
+      }),
+    );
+  }
+  axisSelect.value = run.axes.includes(state.xAxis ?? run.xLabel) ? (state.xAxis ?? run.xLabel) : run.xLabel;
 }
 
 /** Redraws the shown run after a view option changed; coalesced per frame (the slider fires often). */

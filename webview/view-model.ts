@@ -6,7 +6,7 @@
  * Later view options (smoothing, log scale, hidden series) belong in {@link ViewOptions} and are
  * applied here, so they stay unit-testable.
  */
-import type { MarkerData, RunData, SeriesData } from '../src/protocol/messages';
+import { markerKey, type CodeLink, type HighlightTarget, type MarkerData, type RunData, type SeriesData, type XAxis } from '../src/protocol/messages';
 
 /** A VS Code theme colour, by CSS custom property name. */
 export type ColorVar = `--vscode-${string}`;
@@ -66,6 +66,8 @@ export interface ViewOptions {
   readonly smoothing: number;
   /** Logarithmic y axis: values ≤ 0 are left out of the line (drawn as gaps) and counted. */
   readonly logScale: boolean;
+  /** The x axis the user asked for; a run that does not offer it is drawn by its default axis. */
+  readonly xAxis?: XAxis;
 }
 
 export const DEFAULT_SMOOTHING = 0.6;
@@ -142,7 +144,7 @@ export interface DatasetSpec {
 }
 
 export interface MarkerSpec {
-  /** Unique within the run view. */
+  /** `id#index`, the index in the run's markers ({@link markerKey}): what `highlight` messages name. */
   readonly key: string;
   readonly id: string;
   readonly severity: Severity;
@@ -153,6 +155,8 @@ export interface MarkerSpec {
   /** Shade x..xEnd as well as drawing the line at x. */
   readonly box: boolean;
   readonly line: number | null;
+  /** Linked script places (possible causes); a click reveals the first beside the log line. */
+  readonly code: readonly CodeLink[];
   readonly color: ColorVar;
 }
 
@@ -161,7 +165,7 @@ export interface ChartSpec {
   readonly key: string;
   readonly family: Family;
   readonly title: string;
-  readonly xLabel: 'epoch' | 'step';
+  readonly xLabel: XAxis;
   readonly datasets: DatasetSpec[];
   /** y-limits, or null when the chart has no finite value (let the chart pick). */
   readonly y: Range | null;
@@ -175,7 +179,10 @@ export interface ChartSpec {
 export interface RunView {
   readonly key: string;
   readonly label: string;
-  readonly xLabel: 'epoch' | 'step';
+  /** The axis drawn. */
+  readonly xLabel: XAxis;
+  /** The axes the run offers, its default first (the toolbar's choices). */
+  readonly axes: readonly XAxis[];
   readonly charts: ChartSpec[];
   /** Every marker of the run, including those whose metric has no chart. */
   readonly markers: MarkerSpec[];
@@ -232,16 +239,35 @@ function sortCharts(charts: ChartSpec[]): ChartSpec[] {
   return charts.sort((a, b) => FAMILY_ORDER.indexOf(a.family) - FAMILY_ORDER.indexOf(b.family));
 }
 
+/** The axis a run is drawn by: the one asked for when the run offers it, else the run's default. */
+export function axisOf(run: RunData, wanted: XAxis | undefined): XAxis {
+  return wanted !== undefined && run.axes.includes(wanted) ? wanted : run.xLabel;
+}
+
+/** The run's series with their x on `axis` (which the run offers). */
+function seriesOnAxis(run: RunData, axis: XAxis): SeriesData[] {
+  return axis === run.xLabel ? run.series : run.series.map((s) => ({ ...s, x: s.byAxis?.[axis] ?? s.x }));
+}
+
+/** The run's markers placed on `axis`, keyed by their index in the run ({@link markerKey}); those without a place there are left out. */
+function markersOnAxis(run: RunData, axis: XAxis): MarkerSpec[] {
+  return run.markers.flatMap((m, i) => {
+    const place = axis === run.xLabel ? m : m.byAxis?.[axis];
+    return place ? [markerSpec({ ...m, x: place.x, xEnd: place.xEnd }, i)] : [];
+  });
+}
+
 /** Builds the charts for one run. */
-export function buildRunView(run: RunData, options: ViewOptions = DEFAULT_VIEW_OPTIONS): RunView {
-  const groups = groupByChart(run.series, (s) => s);
-  const markers = run.markers.map((m, i) => markerSpec(m, i));
+export function buildRunView(data: RunData, options: ViewOptions = DEFAULT_VIEW_OPTIONS): RunView {
+  const axis = axisOf(data, options.xAxis);
+  const groups = groupByChart(seriesOnAxis(data, axis), (s) => s);
+  const markers = markersOnAxis(data, axis);
   const charts: ChartSpec[] = [];
   for (const [key, group] of groups) {
     const chartMarkers = markers.filter((m) => familyOf(m.metric).key === key);
-    charts.push(chartSpec(key, group.family, group.title, run.xLabel, datasetsFor(group.family, group.items), chartMarkers, options));
+    charts.push(chartSpec(key, group.family, group.title, axis, datasetsFor(group.family, group.items), chartMarkers, options));
   }
-  return { key: run.key, label: run.label, xLabel: run.xLabel, charts: sortCharts(charts), markers };
+  return { key: data.key, label: data.label, xLabel: axis, axes: data.axes, charts: sortCharts(charts), markers };
 }
 
 /** One colour per run when several runs share a chart; the split still sets the dash. */
@@ -262,21 +288,27 @@ export function runFolder(key: string): string {
   return slash < 0 ? '' : path.slice(0, slash + 1);
 }
 
-/** The runs drawn together with `selected`: those in its folder with the same x axis, `selected` first. */
-export function overlayRuns(runs: readonly RunData[], selected: RunData): RunData[] {
+/**
+ * The runs drawn together with `selected`: those in its folder that offer the axis `selected` is drawn
+ * by (`wanted` when it offers it, else its default), `selected` first.
+ */
+export function overlayRuns(runs: readonly RunData[], selected: RunData, wanted?: XAxis): RunData[] {
   const folder = runFolder(selected.key);
-  return [selected, ...runs.filter((r) => r !== selected && r.key !== selected.key && r.xLabel === selected.xLabel && runFolder(r.key) === folder)];
+  const axis = axisOf(selected, wanted);
+  return [selected, ...runs.filter((r) => r !== selected && r.key !== selected.key && r.axes.includes(axis) && runFolder(r.key) === folder)];
 }
 
 /**
  * The same metrics of several runs on one chart per family: a colour per run, the split's dash,
  * labels naming the run. Markers are those of `selected` (the first run), which the view is keyed by.
  */
-export function buildOverlayView(runs: readonly RunData[], options: ViewOptions = DEFAULT_VIEW_OPTIONS): RunView {
+export function buildOverlayView(given: readonly RunData[], options: ViewOptions = DEFAULT_VIEW_OPTIONS): RunView {
+  const axis = axisOf(given[0], options.xAxis);
+  const runs = given.filter((r) => r.axes.includes(axis));
   const selected = runs[0];
-  const entries = runs.flatMap((run, r) => run.series.map((series) => ({ run, r, series })));
+  const entries = runs.flatMap((run, r) => seriesOnAxis(run, axis).map((series) => ({ run, r, series })));
   const groups = groupByChart(entries, (e) => e.series);
-  const markers = selected.markers.map((m, i) => markerSpec(m, i));
+  const markers = markersOnAxis(selected, axis);
   const charts: ChartSpec[] = [];
   for (const [key, group] of groups) {
     const seen = new Map<string, number>();
@@ -293,17 +325,17 @@ export function buildOverlayView(runs: readonly RunData[], options: ViewOptions 
       };
     });
     const chartMarkers = markers.filter((m) => familyOf(m.metric).key === key);
-    charts.push(chartSpec(key, group.family, group.title, selected.xLabel, datasets, chartMarkers, options));
+    charts.push(chartSpec(key, group.family, group.title, axis, datasets, chartMarkers, options));
   }
   const label = runs.length === 1 ? selected.label : `${selected.label} + ${runs.length - 1} more run${runs.length === 2 ? '' : 's'}`;
-  return { key: selected.key, label, xLabel: selected.xLabel, charts: sortCharts(charts), markers };
+  return { key: selected.key, label, xLabel: axis, axes: given[0].axes, charts: sortCharts(charts), markers };
 }
 
 function chartSpec(
   key: string,
   family: Family,
   title: string,
-  xLabel: 'epoch' | 'step',
+  xLabel: XAxis,
   logged: DatasetSpec[],
   markers: MarkerSpec[],
   options: ViewOptions,
@@ -422,7 +454,7 @@ function toPoints(series: SeriesData): Point[] {
 function markerSpec(marker: MarkerData, index: number): MarkerSpec {
   const xEnd = Number.isFinite(marker.xEnd) ? Math.max(marker.x, marker.xEnd) : marker.x;
   return {
-    key: `${marker.id}#${index}`,
+    key: markerKey(marker, index),
     id: marker.id,
     severity: marker.severity,
     metric: marker.metric,
@@ -431,6 +463,7 @@ function markerSpec(marker: MarkerData, index: number): MarkerSpec {
     xEnd,
     box: xEnd > marker.x,
     line: marker.line,
+    code: marker.code ?? [],
     color: SEVERITY_COLORS[marker.severity] ?? COLORS.foreground,
   };
 }
@@ -548,7 +581,7 @@ export function chartTable(chart: ChartSpec, maxRows = Infinity): DataTable {
       if (i < kept) rows[i][column + 1] = p.y;
     }
   });
-  return { columns: [chart.xLabel, ...chart.datasets.map((d) => d.label)], rows, total: sorted.length };
+  return { columns: [axisColumn(chart.xLabel), ...chart.datasets.map((d) => d.label)], rows, total: sorted.length };
 }
 
 /** One CSV field: quoted when needed; text that a spreadsheet would run as a formula is defused with `'`. */
@@ -583,7 +616,92 @@ export function formatX(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(2)));
 }
 
-/** Where a marker sits, for lists and tooltips: `epoch 27`, or `epoch 24–27` for a window. */
-export function markerPlace(marker: MarkerSpec, xLabel: 'epoch' | 'step'): string {
-  return marker.box ? `${xLabel} ${formatX(marker.x)}–${formatX(marker.xEnd)}` : `${xLabel} ${formatX(marker.x)}`;
+/** Where a marker sits, for lists and tooltips: `epoch 27`, `epoch 24–27` for a window, `at 1:02:03` on the wall-time axis. */
+export function markerPlace(marker: MarkerSpec, xLabel: XAxis): string {
+  const prefix = xLabel === 'wall' ? 'at' : xLabel;
+  const at = (x: number) => formatAxisValue(x, xLabel);
+  return marker.box ? `${prefix} ${at(marker.x)}–${at(marker.xEnd)}` : `${prefix} ${at(marker.x)}`;
+}
+
+/** A marker's hover text: its message, the log line, and the script lines linked to it. */
+export function markerTooltip(marker: MarkerSpec): string {
+  const parts = [marker.line === null ? marker.message : `${marker.message} (log line ${marker.line})`];
+  for (const code of marker.code) parts.push(`${codePlace(code)}: ${code.message}`);
+  return parts.join('\n');
+}
+
+/** A script place as a short label: `train.py:31`. */
+export function codePlace(code: CodeLink): string {
+  const name = code.file.split(/[\\/]/).filter((part) => part.length > 0).pop() ?? code.file;
+  return `${name}:${code.line}`;
+}
+
+/** The axis as the toolbar and axis titles name it. */
+export const AXIS_TITLES: Readonly<Record<XAxis, string>> = { epoch: 'epoch', step: 'step', wall: 'elapsed time' };
+
+/** The x column's header in tables and CSV: wall time is exported in seconds. */
+export function axisColumn(axis: XAxis): string {
+  return axis === 'wall' ? 'elapsed_seconds' : axis;
+}
+
+/** An x value as users read it on `axis`: {@link formatX} for epochs and steps, {@link formatElapsed} for wall time. */
+export function formatAxisValue(value: number, axis: XAxis): string {
+  return axis === 'wall' ? formatElapsed(value) : formatX(value);
+}
+
+/** Seconds as elapsed time `h:mm:ss` (`0:00:07`, `27:46:40`); a fraction of a second adds one decimal (`0:00:00.5`). */
+export function formatElapsed(seconds: number): string {
+  if (!Number.isFinite(seconds)) return String(seconds);
+  const sign = seconds < 0 ? '-' : '';
+  const tenths = Math.round(Math.abs(seconds) * 10);
+  const whole = Math.floor(tenths / 10);
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const sec = whole % 60;
+  const fraction = tenths % 10 === 0 ? '' : `.${tenths % 10}`;
+  return `${sign}${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}${fraction}`;
+}
+
+/** Tick spacings for elapsed time, in seconds: round seconds, minutes, hours, then days. */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+/**
+ * Tick positions for an elapsed-time axis from `min` to `max` seconds: multiples of the smallest round
+ * time step that gives at most `maxTicks` ticks (below a second, decimal steps; beyond a day, whole days).
+ */
+export function timeTicks(min: number, max: number, maxTicks = 8): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max) || max < min) return [];
+  const span = max - min;
+  const wanted = span / Math.max(1, maxTicks - 1);
+  let step = TIME_STEPS.find((s) => s >= wanted);
+  if (step === undefined) step = Math.ceil(wanted / 86400) * 86400;
+  else if (wanted < 1 && span > 0) {
+    const decade = Math.pow(10, Math.floor(Math.log10(wanted)));
+    step = [1, 2, 5, 10].map((f) => f * decade).find((s) => s >= wanted) ?? 1;
+  }
+  const out: number[] = [];
+  for (let k = Math.ceil(min / step - 1e-9); k * step <= max + 1e-9 * step; k++) out.push(Number((k * step).toPrecision(12)));
+  return out;
+}
+
+/** The keys of the markers of `view` that `targets` name (targets for other runs are ignored). */
+export function highlightedKeys(targets: readonly HighlightTarget[], view: Pick<RunView, 'key' | 'markers'> | undefined): Set<string> {
+  if (!view) return new Set();
+  const keys = new Set(view.markers.map((m) => m.key));
+  return new Set(targets.filter((t) => t.run === view.key && keys.has(t.marker)).map((t) => t.marker));
+}
+
+/** How a marker is drawn: an emphasised one is solid and thicker, its window darker, its label saying where it starts. */
+export interface MarkerLook {
+  readonly lineWidth: number;
+  readonly dash: readonly number[];
+  /** Opacity of the shaded window. */
+  readonly boxAlpha: number;
+  readonly label: string;
+  readonly bold: boolean;
+}
+
+export function markerLook(marker: MarkerSpec, xLabel: XAxis, highlighted: boolean): MarkerLook {
+  if (!highlighted) return { lineWidth: 1.5, dash: [4, 3], boxAlpha: 0.14, label: marker.id, bold: false };
+  return { lineWidth: 3, dash: [], boxAlpha: 0.3, label: `${marker.id} · ${markerPlace(marker, xLabel)}`, bold: true };
 }

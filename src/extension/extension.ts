@@ -6,7 +6,8 @@ import { loadPythonParser } from '../node/grammar';
 import { Indexer, Priority, type IndexProgress } from '../node/indexer';
 import { FixProvider } from './code-actions';
 import { Config } from './config';
-import { CurvePanel, registerCurvePanelSerializer } from './panel';
+import { registerMarkerSync } from './marker-sync';
+import { CurvePanel, registerCurvePanelSerializer, type RevealTarget } from './panel';
 import { RunsView } from './runs-view';
 import { TrainingStatus } from './status';
 import { TrainingWorkspace } from './training-workspace';
@@ -123,14 +124,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
 
   // The curve panel.
   const runSource = () => workspace.runData();
-  const reveal = async (key: string, line: number) => {
+  // A marker click: the log line in column One, the linked script line beside it (not over the panel).
+  const reveal = async ({ key, line, code }: RevealTarget) => {
     const uri = workspace.logUriOf(key);
     // Folder runs (TensorBoard, MLflow) have no line to show.
-    if (!uri || (await vscode.workspace.fs.stat(uri)).type !== vscode.FileType.File) return;
-    const position = new vscode.Position(Math.max(0, line - 1), 0);
-    await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(position, position) });
+    if (line !== null && uri && (await vscode.workspace.fs.stat(uri)).type === vscode.FileType.File) {
+      const position = new vscode.Position(Math.max(0, line - 1), 0);
+      await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(position, position) });
+    }
+    if (code) {
+      const position = new vscode.Position(code.line - 1, code.column - 1);
+      const viewColumn = CurvePanel.current?.viewColumn === vscode.ViewColumn.Two ? vscode.ViewColumn.Three : vscode.ViewColumn.Two;
+      await vscode.window.showTextDocument(vscode.Uri.file(code.file), { viewColumn, selection: new vscode.Range(position, position) });
+    }
   };
   registerCurvePanelSerializer(context, runSource, reveal);
+  registerMarkerSync(context);
   const status = new TrainingStatus(workspace);
   const runsView = new RunsView(workspace);
   context.subscriptions.push(runsView, vscode.window.createTreeView('traindx.runs', { treeDataProvider: runsView, showCollapseAll: true }));

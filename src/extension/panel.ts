@@ -1,6 +1,10 @@
 /**
  * Hosts the curve panel: a webview that draws the runs' curves with the findings' markers.
- * The host owns the data and sends full snapshots; the webview keeps only view state.
+ * The host owns the data: on `ready` it sends a full snapshot, then, as logs grow, `append` messages
+ * with only the new points (coalesced to one per {@link UPDATE_INTERVAL_MS}). Nothing is sent while the
+ * panel is hidden: the page is torn down then (no `retainContextWhenHidden`), so showing it again
+ * reloads it and it gets a fresh snapshot, however much changed meanwhile. The webview keeps only
+ * view state.
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
@@ -8,17 +12,30 @@ import {
   exportFileName,
   parseWebviewMessage,
   pngBytes,
+  type CodeRef,
+  type HighlightTarget,
   type HostMessage,
   type RunData,
 } from '../protocol/messages';
+import { SentRuns, runsUpdate } from './run-data';
 
 /** Where the runs come from, read each time a snapshot is sent. */
 export type RunSource = () => RunData[];
-/** Called when the user clicks a marker: reveal `line` of the run with `key`. */
-export type RevealHandler = (key: string, line: number) => void;
+/** What a click on a marker or finding asks to show: the log line of run `key`, and a linked script line. */
+export interface RevealTarget {
+  readonly key: string;
+  readonly line: number | null;
+  readonly code: CodeRef | null;
+}
 
-/** No more than one snapshot per this many milliseconds while a log grows. */
+/** Called when the user clicks a marker, with a target the panel checked against what it sent. */
+export type RevealHandler = (target: RevealTarget) => void;
+
+/** No more than one update (snapshot or append) per this many milliseconds while a log grows. */
 export const UPDATE_INTERVAL_MS = 250;
+
+/** Fires when a panel is created or restored (the marker sync follows the current one). */
+const created = new vscode.EventEmitter<CurvePanel>();
 
 export const NO_RUNS_REASON =
   'No training runs yet. Open a training log in this workspace, or start a run that writes one: its curves will appear here as it grows.';
@@ -29,6 +46,8 @@ export class CurvePanel {
 
   /** The open panel, if any (tests use it to reach the webview). */
   static current: CurvePanel | undefined;
+  /** Fires with each new panel, opened or restored after a reload. */
+  static readonly onDidCreate: vscode.Event<CurvePanel> = created.event;
 
   /** Resolves once the webview has received its first `snapshot` (an `empty` message does not count). */
   readonly isReady: Promise<void>;
@@ -45,9 +64,15 @@ export class CurvePanel {
   private dirty = false;
   private lastPost = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private knownKeys = new Set<string>();
+  /** The runs (and their markers' script places) the webview was last sent: all it may ask to reveal. */
+  private sent = new SentRuns([]);
   private disposed = false;
   private delivered: HostMessage | undefined;
+  /** The runs the webview holds once the messages posted so far arrive; undefined: send a snapshot next. */
+  private held: { runs: RunData[]; selected: string | null } | undefined;
+  /** The last `highlight` delivered since the webview (re)loaded, as JSON, to skip repeats. */
+  private highlighted = '';
+  private deliveredHighlight: HighlightTarget[] = [];
   /** A save dialog is open: further export requests are dropped rather than stacked. */
   private exporting = false;
 
@@ -95,11 +120,44 @@ export class CurvePanel {
     this.disposables.push(panel.onDidDispose(() => this.dispose()));
     this.disposables.push(panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)));
     this.disposables.push(panel.onDidChangeViewState(() => this.visibilityChanged()));
+    created.fire(this);
   }
 
-  /** The last message the webview received (tests read the snapshot from here). */
+  /**
+   * What the webview shows: the runs it holds as one snapshot (however they arrived: a snapshot, then
+   * appends), or the last `empty` message. Tests read it; highlights are not included.
+   */
   get lastMessage(): HostMessage | undefined {
     return this.delivered;
+  }
+
+  /** The runs the webview holds, as of the last message it received. */
+  get sentRuns(): readonly RunData[] {
+    return this.delivered?.type === 'snapshot' ? this.delivered.runs : [];
+  }
+
+  /** The markers last emphasised (tests read them here). */
+  get highlightedMarkers(): readonly HighlightTarget[] {
+    return this.deliveredHighlight;
+  }
+
+  /**
+   * Emphasises these markers (none: no marker). Sent at once, not coalesced: it follows the cursor. A
+   * hidden or loading webview misses it; the marker sync sends it again after the next update.
+   */
+  highlight(targets: HighlightTarget[]): void {
+    const json = JSON.stringify(targets);
+    if (this.disposed || !this.webviewReady || !this.panel.visible || json === this.highlighted) return;
+    this.highlighted = json;
+    const message: HostMessage = { type: 'highlight', targets };
+    this.panel.webview.postMessage(message).then(
+      (delivered) => {
+        if (!delivered || this.disposed) return;
+        this.deliveredHighlight = targets;
+        this.didPost.fire(message);
+      },
+      () => undefined,
+    );
   }
 
   /** The editor column the panel is in, when it is shown. */
@@ -137,13 +195,16 @@ export class CurvePanel {
       case 'ready':
         // A (re)loaded webview has nothing: send everything now.
         this.webviewReady = true;
+        this.held = undefined;
+        this.highlighted = '';
         this.dirty = true;
         this.flush();
         break;
-      case 'revealLine':
-        // The webview is untrusted: only reveal runs this panel was given.
-        if (this.knownKeys.has(message.key)) this.onReveal(message.key, message.line);
+      case 'reveal': {
+        // The webview is untrusted: only reveal runs this panel was given, and script places it sent with them.
+        if (this.sent.allowsReveal(message.key, message.code)) this.onReveal({ key: message.key, line: message.line, code: message.code });
         break;
+      }
       case 'exportPng': {
         const bytes = pngBytes(message.dataUrl);
         if (bytes) void this.save(exportFileName(message.name, 'png'), bytes, { 'PNG image': ['png'] });
@@ -206,13 +267,22 @@ export class CurvePanel {
       this.timer = undefined;
     }
     this.dirty = false;
+    const next = this.nextMessage();
+    if (!next) return; // nothing changed
+    const { message, state } = next;
     this.lastPost = Date.now();
-    const message = this.snapshot();
-    this.knownKeys = new Set(message.type === 'snapshot' ? message.runs.map((r) => r.key) : []);
+    this.held = state;
+    this.sent = new SentRuns(state?.runs ?? []);
     this.panel.webview.postMessage(message).then(
       (delivered) => {
-        if (!delivered || this.disposed) return;
-        this.delivered = message;
+        if (this.disposed) return;
+        if (!delivered) {
+          // The webview missed it: what it holds is unknown, so the next message is a snapshot.
+          this.held = undefined;
+          return;
+        }
+        // Tests read the webview's data as one snapshot, however it got there.
+        this.delivered = state ? { type: 'snapshot', ...state } : message;
         if (message.type === 'snapshot') this.resolveReady();
         this.didPost.fire(message);
       },
@@ -220,15 +290,25 @@ export class CurvePanel {
     );
   }
 
-  private snapshot(): HostMessage {
+  /**
+   * The message that brings the webview up to date, and the runs it will then hold: a snapshot first
+   * (and after a reload, a restart, a re-downsampling), appends while runs only grow, nothing when
+   * nothing changed.
+   */
+  private nextMessage(): { message: HostMessage; state: { runs: RunData[]; selected: string | null } | undefined } | undefined {
     let runs: RunData[];
     try {
       runs = this.source();
     } catch (error) {
-      return { type: 'empty', reason: `TrainDx could not read the runs: ${error instanceof Error ? error.message : String(error)}` };
+      return { message: { type: 'empty', reason: `TrainDx could not read the runs: ${error instanceof Error ? error.message : String(error)}` }, state: undefined };
     }
-    if (runs.length === 0) return { type: 'empty', reason: NO_RUNS_REASON };
-    return { type: 'snapshot', runs, selected: this.selected };
+    if (runs.length === 0) return { message: { type: 'empty', reason: NO_RUNS_REASON }, state: undefined };
+    const state = { runs, selected: this.selected };
+    const held = this.held;
+    const update = held ? runsUpdate(held.runs, runs) : ({ kind: 'snapshot' } as const);
+    if (update.kind === 'same' && held?.selected === this.selected) return undefined;
+    if (update.kind === 'snapshot') return { message: { type: 'snapshot', ...state }, state };
+    return { message: { type: 'append', runs: update.runs, selected: this.selected }, state };
   }
 }
 

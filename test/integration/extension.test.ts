@@ -7,6 +7,7 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainDxApi } from '../../src/extension/extension';
+import type { HostMessage } from '../../src/protocol/messages';
 
 const EXTENSION_ID = 'traindx.traindx';
 const FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures');
@@ -224,5 +225,62 @@ describe('TrainDx on the seed-000 GRU run', () => {
     assert.equal(panel.viewColumn, vscode.ViewColumn.Two);
     // Leave the workbench tidy for the browser checks and the screenshot that follow the suite.
     await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
+  it('highlights the collapse marker when the cursor is on its problem in the script or in the log', async () => {
+    const panel = api.currentPanel();
+    assert.ok(panel, 'the panel test above leaves the panel open');
+    await panel.isReady;
+    const run = panel.sentRuns.find((r) => r.key.startsWith(`${logUri().toString()}#`));
+    assert.ok(run, `runs: ${panel.sentRuns.map((r) => r.key).join(', ')}`);
+    const index = run.markers.findIndex((m) => m.id === 'collapse');
+    const collapse = { run: run.key, marker: `collapse#${index}` };
+    // The marker carries the script line the collapse is linked to.
+    const [clip] = (await diagnosticsWhen(scriptUri(), withCode('rnn-no-grad-clip'))).filter((d) => codeOf(d) === 'rnn-no-grad-clip');
+    assert.deepEqual(
+      run.markers[index].code?.map((c) => [c.file, c.line, c.column]),
+      [[scriptUri().fsPath, clip.range.start.line + 1, clip.range.start.character + 1]],
+    );
+    const highlightIs = (expected: object[], what: string) =>
+      until(() => JSON.stringify(panel.highlightedMarkers) === JSON.stringify(expected), `${what}; have ${JSON.stringify(panel.highlightedMarkers)}`, 5000);
+
+    const script = await vscode.window.showTextDocument(scriptUri(), { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(clip.range.start, clip.range.start) });
+    await highlightIs([collapse], 'the collapse marker highlighted from the script');
+    script.selection = new vscode.Selection(0, 0, 0, 0);
+    await highlightIs([], 'no highlight off the problem');
+    const line = run.markers[index].line! - 1;
+    await vscode.window.showTextDocument(logUri(), { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(line, 3, line, 3) });
+    await highlightIs([collapse], 'the collapse marker highlighted from the log line');
+  });
+
+  it('sends a log that grows while the panel is open as appends of its new points', async () => {
+    const panel = api.currentPanel();
+    assert.ok(panel, 'the panel tests above leave the panel open');
+    const log = readFileSync(logUri().fsPath, 'utf8');
+    const cut = log.indexOf('Epoch 27/50');
+    const more = log.indexOf('Epoch 31/50');
+    const live = vscode.Uri.joinPath(folder(), 'live-panel', 'train.log');
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(folder(), 'live-panel'));
+    await vscode.workspace.fs.writeFile(live, Buffer.from(log.slice(0, cut)));
+    const key = `${live.toString()}#0`;
+    // A new run changes the run list: it arrives in a snapshot.
+    await until(() => panel.sentRuns.some((r) => r.key === key), 'the new run in the panel');
+    const posted: HostMessage[] = [];
+    const subscription = panel.onDidPost((m) => posted.push(m));
+    try {
+      await appendFile(live.fsPath, log.slice(cut, more));
+      const grown = () => panel.sentRuns.find((r) => r.key === key)?.series.find((s) => s.name === 'accuracy')?.x.length === 30;
+      await until(grown, 'epochs 27-30 in the panel');
+      assert.deepEqual(posted.map((m) => m.type).filter((t) => t !== 'highlight'), posted.filter((m) => m.type !== 'highlight').map(() => 'append'));
+      const appended = posted.flatMap((m) => (m.type === 'append' ? m.runs.filter((r) => r.key === key).flatMap((r) => r.series) : []));
+      // However the watcher split the growth into reads, the appends carry epochs 27-30 once each, in order.
+      const accuracy = appended.filter((s) => s.name === 'accuracy');
+      assert.equal(accuracy[0]?.from, 26);
+      accuracy.slice(1).forEach((s, i) => assert.equal(s.from, accuracy[i].from + accuracy[i].x.length));
+      assert.deepEqual(accuracy.flatMap((s) => s.x), [27, 28, 29, 30]);
+    } finally {
+      subscription.dispose();
+      await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder(), 'live-panel'), { recursive: true });
+    }
   });
 });

@@ -24,6 +24,14 @@ import {
   runFolder,
   chartTable,
   toCsv,
+  axisOf,
+  formatElapsed,
+  formatAxisValue,
+  timeTicks,
+  markerTooltip,
+  codePlace,
+  highlightedKeys,
+  markerLook,
   type DatasetSpec,
 } from '../../webview/view-model';
 
@@ -40,7 +48,7 @@ function series(name: string, y: (number | null)[], x?: number[]): SeriesData {
 }
 
 function runData(list: SeriesData[], markers: MarkerData[] = [], key = 'run-a'): RunData {
-  return { key, label: `${key}.log`, xLabel: 'epoch', series: list, markers };
+  return { key, label: `${key}.log`, xLabel: 'epoch', axes: ['epoch'], series: list, markers };
 }
 
 function marker(id: string, metric: string, x: number, xEnd = x, line: number | null = 12): MarkerData {
@@ -351,7 +359,7 @@ test('overlayRuns: the selected run first, then the others of its folder with th
   const a1 = runData([series('loss', [1])], [], 'file:///ws/logs/a.log#1');
   const b = runData([series('loss', [1])], [], 'file:///ws/logs/b.log#0');
   const c = runData([series('loss', [1])], [], 'file:///ws/other/c.log#0');
-  const steps: RunData = { ...runData([series('loss', [1])], [], 'file:///ws/logs/d.log#0'), xLabel: 'step' };
+  const steps: RunData = { ...runData([series('loss', [1])], [], 'file:///ws/logs/d.log#0'), xLabel: 'step', axes: ['step'] };
   assert.deepEqual(overlayRuns([a, a1, b, c, steps], b).map((r) => r.key), [b.key, a.key, a1.key]);
   assert.deepEqual(overlayRuns([a, c], c).map((r) => r.key), [c.key]);
 });
@@ -454,4 +462,108 @@ test('the learning-rate schedule is never smoothed: its steps are exact', () => 
   assert.equal(lr.raw, null);
   const loss = view.charts.find((c) => c.family === 'loss')!.datasets[0];
   assert.notEqual(loss.raw, null);
+});
+
+/** A run with epochs, steps and wall time: loss and val_loss, a collapse marker placed on every axis. */
+function timedRun(key = 'file:///ws/logs/a.log#0'): RunData {
+  const loss: SeriesData = { ...series('loss', [3, 2, 1]), byAxis: { step: [100, 200, 300], wall: [0, 65, 3725] } };
+  const valLoss: SeriesData = { ...series('val_loss', [3.5, 2.5]), byAxis: { step: [100, 300], wall: [30, 3800] } };
+  const placed: MarkerData = { ...marker('collapse', 'loss', 2, 3), byAxis: { step: { x: 200, xEnd: 300 }, wall: { x: 65, xEnd: 3725 } } };
+  const stepOnly: MarkerData = { ...marker('plateau', 'loss', 3), byAxis: { step: { x: 300, xEnd: 300 } } };
+  return { ...runData([loss, valLoss], [placed, stepOnly], key), axes: ['epoch', 'step', 'wall'] };
+}
+
+test('x axis: a run drawn by wall time takes every position from that axis; markers without a place there are left out', () => {
+  const view = buildRunView(timedRun(), { ...DEFAULT_VIEW_OPTIONS, xAxis: 'wall' });
+  assert.equal(view.xLabel, 'wall');
+  assert.deepEqual(view.axes, ['epoch', 'step', 'wall']);
+  assert.deepEqual(view.charts.map((c) => [c.xLabel, c.datasets.map((d) => d.points.map((p) => p.x))]), [['wall', [[0, 65, 3725], [30, 3800]]]]);
+  assert.deepEqual(view.markers.map((m) => [m.id, m.x, m.xEnd, m.box]), [['collapse', 65, 3725, true]]);
+  assert.equal(markerPlace(view.markers[0], view.xLabel), 'at 0:01:05–1:02:05');
+
+  const bySteps = buildRunView(timedRun(), { ...DEFAULT_VIEW_OPTIONS, xAxis: 'step' });
+  assert.deepEqual(bySteps.markers.map((m) => [m.id, m.x, m.xEnd]), [['collapse', 200, 300], ['plateau', 300, 300]]);
+  assert.deepEqual(bySteps.charts[0].datasets[1].points.map((p) => [p.x, p.y]), [[100, 3.5], [300, 2.5]]);
+  assert.equal(chartTable(bySteps.charts[0]).columns[0], 'step');
+  assert.equal(chartTable(view.charts[0]).columns[0], 'elapsed_seconds', 'CSV exports wall time in seconds');
+});
+
+test('x axis: an axis the run does not offer falls back to its default', () => {
+  const plain = runData([series('loss', [3, 2, 1])]);
+  assert.equal(axisOf(plain, 'wall'), 'epoch');
+  assert.equal(axisOf(plain, undefined), 'epoch');
+  assert.equal(axisOf(timedRun(), 'step'), 'step');
+  const view = buildRunView(plain, { ...DEFAULT_VIEW_OPTIONS, xAxis: 'wall' });
+  assert.equal(view.xLabel, 'epoch');
+  assert.deepEqual(view.charts[0].datasets[0].points.map((p) => p.x), [1, 2, 3]);
+});
+
+test('x axis: the overlay keeps the runs of the folder that offer the axis shown, each on that axis', () => {
+  const a = timedRun('file:///ws/logs/a.log#0');
+  const b = timedRun('file:///ws/logs/b.log#0');
+  const noClock: RunData = { ...runData([series('loss', [1, 2])], [], 'file:///ws/logs/c.log#0'), axes: ['epoch'] };
+  assert.deepEqual(overlayRuns([a, b, noClock], a, 'wall').map((r) => r.key), [a.key, b.key]);
+  assert.deepEqual(overlayRuns([a, b, noClock], a, 'epoch').map((r) => r.key), [a.key, b.key, noClock.key]);
+  // From a run without a clock, asking for wall time draws by epoch, with every run that has epochs.
+  assert.deepEqual(overlayRuns([a, b, noClock], noClock, 'wall').map((r) => r.key), [noClock.key, a.key, b.key]);
+  const view = buildOverlayView([a, b], { ...DEFAULT_VIEW_OPTIONS, xAxis: 'wall' });
+  assert.equal(view.xLabel, 'wall');
+  assert.deepEqual(view.charts[0].datasets.map((d) => d.points.map((p) => p.x)), [[0, 65, 3725], [30, 3800], [0, 65, 3725], [30, 3800]]);
+});
+
+test('elapsed time reads h:mm:ss, with a decimal only for a fraction of a second', () => {
+  assert.deepEqual(
+    [0, 7, 65, 3599, 3600, 3725, 100_000, 0.5, 59.96, -5, NaN].map(formatElapsed),
+    ['0:00:00', '0:00:07', '0:01:05', '0:59:59', '1:00:00', '1:02:05', '27:46:40', '0:00:00.5', '0:01:00', '-0:00:05', 'NaN'],
+  );
+  assert.equal(formatAxisValue(3725, 'wall'), '1:02:05');
+  assert.equal(formatAxisValue(3725, 'step'), '3725');
+  assert.equal(formatAxisValue(2.5, 'epoch'), '2.5');
+});
+
+test('elapsed-time ticks fall on round seconds, minutes and hours', () => {
+  assert.deepEqual(timeTicks(0, 3725), [0, 600, 1200, 1800, 2400, 3000, 3600]);
+  assert.deepEqual(timeTicks(0, 40), [0, 10, 20, 30, 40]);
+  assert.deepEqual(timeTicks(95, 400), [120, 180, 240, 300, 360]);
+  assert.deepEqual(timeTicks(0, 10 * 86400, 6), [0, 172800, 345600, 518400, 691200, 864000]);
+  assert.deepEqual(timeTicks(0, 0.3), [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]);
+  assert.deepEqual(timeTicks(5, 5), [5]);
+  assert.deepEqual(timeTicks(5, 1), []);
+  assert.deepEqual(timeTicks(NaN, 1), []);
+});
+
+test('markers keep their linked script places; the tooltip lists them', () => {
+  const linked: MarkerData = { ...marker('collapse', 'loss', 3), code: [{ file: '/ws/gru-run/train.py', line: 31, column: 13, message: 'possible cause (rnn-no-grad-clip): no clipping.' }] };
+  const view = buildRunView(runData([series('loss', [3, 2, 1])], [linked, marker('plateau', 'loss', 2, 2, null)]));
+  assert.deepEqual(view.markers[0].code, linked.code);
+  assert.deepEqual(view.markers[1].code, []);
+  assert.equal(markerTooltip(view.markers[0]), 'collapse at 3 (log line 12)\ntrain.py:31: possible cause (rnn-no-grad-clip): no clipping.');
+  assert.equal(markerTooltip(view.markers[1]), 'plateau at 2');
+  assert.equal(codePlace({ file: 'C:\\ws\\train.py', line: 4, column: 1, message: '' }), 'train.py:4');
+});
+
+test('marker keys are their index in the run, also when another axis leaves earlier markers out', () => {
+  const data = timedRun();
+  const reordered: RunData = { ...data, markers: [data.markers[1], data.markers[0]] }; // plateau (no wall place), collapse
+  assert.deepEqual(buildRunView(reordered).markers.map((m) => m.key), ['plateau#0', 'collapse#1']);
+  assert.deepEqual(buildRunView(reordered, { ...DEFAULT_VIEW_OPTIONS, xAxis: 'wall' }).markers.map((m) => m.key), ['collapse#1']);
+  const overlay = buildOverlayView([reordered, timedRun('file:///ws/logs/b.log#0')], { ...DEFAULT_VIEW_OPTIONS, xAxis: 'wall' });
+  assert.deepEqual(overlay.markers.map((m) => m.key), ['collapse#1']);
+});
+
+test('highlight: only the shown run’s existing markers are emphasised, solid, thicker and labelled with their place', () => {
+  const view = buildRunView(timedRun());
+  const keys = highlightedKeys(
+    [
+      { run: view.key, marker: 'collapse#0' },
+      { run: view.key, marker: 'gone#9' },
+      { run: 'file:///ws/logs/b.log#0', marker: 'plateau#1' },
+    ],
+    view,
+  );
+  assert.deepEqual([...keys], ['collapse#0']);
+  assert.deepEqual([...highlightedKeys([{ run: view.key, marker: 'collapse#0' }], undefined)], []);
+  const collapse = view.markers[0];
+  assert.deepEqual(markerLook(collapse, view.xLabel, false), { lineWidth: 1.5, dash: [4, 3], boxAlpha: 0.14, label: 'collapse', bold: false });
+  assert.deepEqual(markerLook(collapse, view.xLabel, true), { lineWidth: 3, dash: [], boxAlpha: 0.3, label: 'collapse · epoch 2–3', bold: true });
 });
