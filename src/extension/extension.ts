@@ -7,6 +7,7 @@ import { Indexer, Priority, type IndexProgress } from '../node/indexer';
 import { FixProvider } from './code-actions';
 import { Config } from './config';
 import { registerMarkerSync } from './marker-sync';
+import { NotebookProblems } from './notebooks';
 import { CurvePanel, registerCurvePanelSerializer, type RevealTarget } from './panel';
 import { RunsView } from './runs-view';
 import { TrainingStatus } from './status';
@@ -140,6 +141,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
   };
   registerCurvePanelSerializer(context, runSource, reveal);
   registerMarkerSync(context);
+  context.subscriptions.push(new NotebookProblems(parser, config, context.extensionUri));
   const status = new TrainingStatus(workspace);
   const runsView = new RunsView(workspace);
   context.subscriptions.push(runsView, vscode.window.createTreeView('traindx.runs', { treeDataProvider: runsView, showCollapseAll: true }));

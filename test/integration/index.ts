@@ -15,6 +15,7 @@ import * as path from 'node:path';
 const SUITES: readonly Suite[] = [
   { name: 'smoke.test', load: () => import('./smoke.test') },
   { name: 'extension.test', load: () => import('./extension.test') },
+  { name: 'notebook.test', load: () => import('./notebook.test') },
 ];
 
 export interface Suite {

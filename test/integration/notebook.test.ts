@@ -1,0 +1,116 @@
+// Notebooks in a real VS Code: the seed-000 Keras notebook opened in the notebook editor gives the collapse
+// on the `fit` cell (its output shows it) and `rnn-no-grad-clip` on the optimizer in the model cell, linked;
+// the clipping quick fix edits the model cell; an output that changes (a cell run again) is read again.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { TrainDxApi } from '../../src/extension/extension';
+
+const EXTENSION_ID = 'traindx.traindx';
+/** Cells of `notebook/gru.ipynb`, 0-based as VS Code counts them: the model cell and the `fit` cell. */
+const MODEL_CELL = 3;
+const FIT_CELL = 4;
+
+const notebookUri = () => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'notebook', 'gru.ipynb');
+
+function codeOf(diagnostic: vscode.Diagnostic): string | undefined {
+  const code = diagnostic.code;
+  return typeof code === 'object' && code !== null ? String(code.value) : code === undefined ? undefined : String(code);
+}
+
+/** Resolves with the TrainDx diagnostics of `uri` once `accept` holds, waiting on change events. */
+function diagnosticsWhen(uri: vscode.Uri, accept: (diagnostics: vscode.Diagnostic[]) => boolean, timeoutMs = 20_000): Promise<vscode.Diagnostic[]> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const current = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'TrainDx');
+      if (!accept(current)) return;
+      subscription.dispose();
+      clearTimeout(timer);
+      resolve(current);
+    };
+    const subscription = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (e.uris.some((u) => u.toString() === uri.toString())) check();
+    });
+    const timer = setTimeout(() => {
+      subscription.dispose();
+      const got = vscode.languages.getDiagnostics(uri).map((d) => `${codeOf(d)}@${d.range.start.line}`);
+      reject(new Error(`timed out waiting for diagnostics on ${uri.toString()}; have [${got.join(', ')}]`));
+    }, timeoutMs);
+    check();
+  });
+}
+
+const withCode = (id: string) => (diagnostics: vscode.Diagnostic[]) => diagnostics.some((d) => codeOf(d) === id);
+const without = (id: string) => (diagnostics: vscode.Diagnostic[]) => !withCode(id)(diagnostics);
+
+describe('TrainDx in a Jupyter notebook', () => {
+  let notebook: vscode.NotebookDocument;
+
+  before(async () => {
+    const extension = vscode.extensions.getExtension<TrainDxApi>(EXTENSION_ID);
+    assert.ok(extension, 'extension not installed');
+    await (await extension.activate()).ready;
+    notebook = await vscode.workspace.openNotebookDocument(notebookUri());
+    await vscode.window.showNotebookDocument(notebook);
+  });
+
+  it('puts the collapse on the fit cell, whose output shows it, linked to the optimizer in the model cell', async () => {
+    const fit = notebook.cellAt(FIT_CELL).document;
+    const diagnostics = await diagnosticsWhen(fit.uri, withCode('collapse'));
+    const collapse = diagnostics.find((d) => codeOf(d) === 'collapse')!;
+    assert.equal(collapse.severity, vscode.DiagnosticSeverity.Warning);
+    assert.equal(collapse.range.start.line, 0);
+    assert.match(fit.lineAt(0).text, /^history = model\.fit\(/);
+    assert.match(collapse.message, /^train `accuracy` collapsed from 0\.99 \(epoch 24\) to 0\.51 at epoch 27.* \(output line 54\)$/);
+    const related = collapse.relatedInformation ?? [];
+    assert.equal(related.length, 1);
+    assert.equal(related[0].location.uri.toString(), notebook.cellAt(MODEL_CELL).document.uri.toString());
+    assert.equal(related[0].location.range.start.line, 6);
+    assert.match(related[0].message, /^possible cause \(rnn-no-grad-clip\)/);
+  });
+
+  it('puts rnn-no-grad-clip on the model cell and applies its quick fix to that cell', async () => {
+    const model = notebook.cellAt(MODEL_CELL).document;
+    assert.equal(model.languageId, 'python');
+    const [finding] = (await diagnosticsWhen(model.uri, withCode('rnn-no-grad-clip'))).filter((d) => codeOf(d) === 'rnn-no-grad-clip');
+    assert.equal(model.getText(finding.range), 'keras.optimizers.Adam(learning_rate=1e-3)');
+    assert.equal(finding.severity, vscode.DiagnosticSeverity.Warning);
+    const toOutput = (finding.relatedInformation ?? []).filter((r) => r.message.startsWith('output line 54: collapse'));
+    assert.deepEqual(toOutput.map((r) => [r.location.uri.toString(), r.location.range.start.line]), [[notebook.cellAt(FIT_CELL).document.uri.toString(), 0]]);
+
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', model.uri, finding.range);
+    const fix = actions.find((a) => a.title.startsWith('Clip gradients'));
+    assert.ok(fix, `no clipping fix among: ${actions.map((a) => a.title).join(' | ')}`);
+    assert.ok(!fix.isPreferred, 'a fix that changes training must not be preferred');
+    assert.ok(fix.edit && (await vscode.workspace.applyEdit(fix.edit)));
+    assert.equal(
+      model.lineAt(6).text,
+      'model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3, clipnorm=1.0), loss="binary_crossentropy", metrics=["accuracy"])',
+    );
+    await diagnosticsWhen(model.uri, without('rnn-no-grad-clip'));
+    // The collapse stays, no longer linked to a cause.
+    const collapse = (await diagnosticsWhen(notebook.cellAt(FIT_CELL).document.uri, (d) => withCode('collapse')(d) && d.every((x) => (x.relatedInformation ?? []).length === 0)));
+    assert.equal(collapse.filter((d) => codeOf(d) === 'collapse').length, 1);
+  });
+
+  it('reads a cell\'s output again when it changes, as when the cell runs again', async () => {
+    const cell = notebook.cellAt(FIT_CELL);
+    const text = new TextDecoder().decode(cell.outputs[0].items.find((i) => i.mime === 'application/vnd.code.notebook.stdout')!.data);
+    const replaceOutput = async (output: string) => {
+      const data = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, cell.document.getText(), 'python');
+      data.outputs = [new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.stdout(output)])];
+      const edit = new vscode.WorkspaceEdit();
+      edit.set(notebook.uri, [vscode.NotebookEdit.replaceCells(new vscode.NotebookRange(FIT_CELL, FIT_CELL + 1), [data])]);
+      assert.ok(await vscode.workspace.applyEdit(edit));
+    };
+    // The first 20 epochs: no collapse yet.
+    await replaceOutput(text.slice(0, text.indexOf('Epoch 21/50')));
+    await diagnosticsWhen(notebook.cellAt(FIT_CELL).document.uri, without('collapse'));
+    // The whole run: the collapse is back.
+    await replaceOutput(text);
+    await diagnosticsWhen(notebook.cellAt(FIT_CELL).document.uri, withCode('collapse'));
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+});
