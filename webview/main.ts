@@ -5,6 +5,7 @@
 import {
   Chart,
   Decimation,
+  Interaction,
   Legend,
   LineController,
   LineElement,
@@ -13,10 +14,12 @@ import {
   PointElement,
   Tooltip,
   type ChartConfiguration,
+  type InteractionItem,
+  type InteractionModeFunction,
   type ChartDataset,
   type LegendItem,
 } from 'chart.js';
-import { color as parseColor } from 'chart.js/helpers';
+import { color as parseColor, getRelativePosition } from 'chart.js/helpers';
 import annotationPlugin, { type AnnotationOptions } from 'chartjs-plugin-annotation';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
@@ -41,6 +44,7 @@ import {
   codePlace,
   highlightedKeys,
   markerLook,
+  nearestOfEachSeries,
   type ChartSpec,
   type ColorVar,
   type MarkerSpec,
@@ -51,6 +55,22 @@ import {
 } from './view-model';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip, Decimation, zoomPlugin, annotationPlugin);
+
+declare module 'chart.js' {
+  interface InteractionModeMap {
+    eachSeries: InteractionModeFunction;
+  }
+}
+
+/** Hover: the nearest point of every visible series at the pointer's x, whatever grid each was logged on. */
+Interaction.modes.eachSeries = (chart, event) => {
+  const position = getRelativePosition(event, chart);
+  const area = chart.chartArea;
+  if (position.x < area.left || position.x > area.right || position.y < area.top || position.y > area.bottom) return [];
+  const metas = chart.getSortedVisibleDatasetMetas();
+  const hits = nearestOfEachSeries(metas.map((meta) => meta.data.map((point) => point.x)), position.x);
+  return hits.map(([m, index]): InteractionItem => ({ element: metas[m].data[index], datasetIndex: metas[m].index, index }));
+};
 
 interface VsCodeApi<State> {
   postMessage(message: WebviewMessage): void;
@@ -468,7 +488,7 @@ function chartConfig(spec: ChartSpec, runKey: string): ChartConfiguration<'line'
       animation: false,
       responsive: true,
       maintainAspectRatio: false,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      interaction: { mode: 'eachSeries', intersect: false },
       scales: {
         x: {
           ...axis(AXIS_TITLES[spec.xLabel]),

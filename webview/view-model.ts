@@ -705,3 +705,27 @@ export function markerLook(marker: MarkerSpec, xLabel: XAxis, highlighted: boole
   if (!highlighted) return { lineWidth: 1.5, dash: [4, 3], boxAlpha: 0.14, label: marker.id, bold: false };
   return { lineWidth: 3, dash: [], boxAlpha: 0.3, label: `${marker.id} · ${markerPlace(marker, xLabel)}`, bold: true };
 }
+
+/**
+ * For a hover at pixel `x`: the nearest point of each series whose points span that position (within `slack`
+ * pixels of its first and last point), so the tooltip lists every series' value at that x even when the
+ * series are logged on different grids (training per step, validation per epoch). `series[i]` holds one
+ * series' point positions in pixels, ascending. Returns [series index, point index] pairs.
+ */
+export function nearestOfEachSeries(series: readonly (readonly number[])[], x: number, slack = 8): [number, number][] {
+  const out: [number, number][] = [];
+  series.forEach((xs, s) => {
+    const n = xs.length;
+    if (n === 0 || !(x >= xs[0] - slack && x <= xs[n - 1] + slack)) return;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (xs[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    const best = lo > 0 && x - xs[lo - 1] <= xs[lo] - x ? lo - 1 : lo;
+    out.push([s, best]);
+  });
+  return out;
+}

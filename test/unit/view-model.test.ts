@@ -11,6 +11,7 @@ import {
   formatValue,
   formatX,
   markerPlace,
+  nearestOfEachSeries,
   yRange,
   smooth,
   clampSmoothing,
@@ -566,4 +567,17 @@ test('highlight: only the shown run’s existing markers are emphasised, solid, 
   const collapse = view.markers[0];
   assert.deepEqual(markerLook(collapse, view.xLabel, false), { lineWidth: 1.5, dash: [4, 3], boxAlpha: 0.14, label: 'collapse', bold: false });
   assert.deepEqual(markerLook(collapse, view.xLabel, true), { lineWidth: 3, dash: [], boxAlpha: 0.3, label: 'collapse · epoch 2–3', bold: true });
+});
+
+test('a hover lists the nearest point of every series that spans the x, whatever grid each was logged on', () => {
+  const steps = Array.from({ length: 100 }, (_, i) => 10 + i * 4); // training, per step: 10 … 406 px
+  const epochs = [50, 150, 250, 350]; // validation, per epoch
+  const short = [10, 20, 30]; // a series that stopped early
+  assert.deepEqual(nearestOfEachSeries([steps, epochs, short], 141), [[0, 33], [1, 1]]);
+  // Halfway between two points the earlier wins; within the slack past the ends a series still counts.
+  assert.deepEqual(nearestOfEachSeries([epochs], 100), [[0, 0]]);
+  assert.deepEqual(nearestOfEachSeries([steps, epochs, short], 35), [[0, 6], [2, 2]]);
+  assert.deepEqual(nearestOfEachSeries([steps, epochs, short], 39), [[0, 7]]);
+  assert.deepEqual(nearestOfEachSeries([[], epochs], 355), [[1, 3]]);
+  assert.deepEqual(nearestOfEachSeries([[], epochs], 360), []);
 });
