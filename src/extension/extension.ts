@@ -123,10 +123,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
   );
   const ready = scan();
 
-  // The curve panel.
-  const runSource = () => workspace.runData();
-  // A marker click: the log line in column One, the linked script line beside it (not over the panel).
+  // The curve panel: the workspace's logs and the open notebooks' cell outputs.
+  const notebooks = new NotebookProblems(parser, config, context.extensionUri);
+  context.subscriptions.push(notebooks);
+  const runSource = () => [...workspace.runData(), ...notebooks.runData()];
+  // A marker click: the log line in column One, the linked script line beside it (not over the panel); for a
+  // notebook run, the cell whose output shows it.
   const reveal = async ({ key, line, code }: RevealTarget) => {
+    if (await notebooks.revealRun(key)) return;
     const uri = workspace.logUriOf(key);
     // Folder runs (TensorBoard, MLflow) have no line to show.
     if (line !== null && uri && (await vscode.workspace.fs.stat(uri)).type === vscode.FileType.File) {
@@ -141,7 +145,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
   };
   registerCurvePanelSerializer(context, runSource, reveal);
   registerMarkerSync(context);
-  context.subscriptions.push(new NotebookProblems(parser, config, context.extensionUri));
   const status = new TrainingStatus(workspace);
   const runsView = new RunsView(workspace);
   context.subscriptions.push(runsView, vscode.window.createTreeView('traindx.runs', { treeDataProvider: runsView, showCollapseAll: true }));
@@ -155,19 +158,31 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
       status.refresh();
       runsView.refresh();
     }),
+    notebooks.onDidChange(() => CurvePanel.current?.update()),
   );
+  /** The run to show for what the user is looking at: the active log's latest run, or the active notebook's. */
+  const activeRunKey = (): string | undefined => {
+    const notebook = vscode.window.activeNotebookEditor?.notebook.uri;
+    const text = vscode.window.activeTextEditor?.document.uri;
+    // A notebook cell's editor is the active text editor while the notebook is active.
+    if (notebook && (!text || text.scheme === 'vscode-notebook-cell')) return notebooks.latestRunKey(notebook);
+    return text && workspace.latestRunKey(text);
+  };
 
   context.subscriptions.push(
     // From the Runs view, with the run's key; from the palette, on the log in the active editor.
     vscode.commands.registerCommand('traindx.showCurves', (runKey?: unknown) => {
-      const active = vscode.window.activeTextEditor?.document.uri;
       const panel = CurvePanel.show(context, runSource, reveal);
-      const key = typeof runKey === 'string' ? runKey : active && workspace.latestRunKey(active);
+      const key = typeof runKey === 'string' ? runKey : activeRunKey();
       if (key) panel.select(key);
     }),
-    // The panel follows the log the user is looking at.
+    // The panel follows the log or notebook the user is looking at.
     vscode.window.onDidChangeActiveTextEditor((editor) => {
-      const key = editor && workspace.latestRunKey(editor.document.uri);
+      const key = editor && activeRunKey();
+      if (key) CurvePanel.current?.select(key);
+    }),
+    vscode.window.onDidChangeActiveNotebookEditor((editor) => {
+      const key = editor && notebooks.latestRunKey(editor.notebook.uri);
       if (key) CurvePanel.current?.select(key);
     }),
     vscode.commands.registerCommand('traindx.analyzeWorkspace', async () => {

@@ -9,9 +9,11 @@ import {
   type NotebookCell,
   type StreamChunk,
 } from '../engine/notebook/index';
-import type { CurveFinding, Related } from '../engine/types';
+import type { CurveFinding, Related, Run } from '../engine/types';
+import type { RunData } from '../protocol/messages';
 import type { Config } from './config';
 import { DiagnosticFactory, findingId } from './diagnostics';
+import { toRunData } from './run-data';
 
 /** Where VS Code keeps a cell's stream outputs. Other output items (images, HTML) are never decoded. */
 const STREAM_MIMES: Readonly<Record<string, string>> = {
@@ -23,6 +25,17 @@ const NOTEBOOK_TYPES = new Set(['jupyter-notebook']);
 /** Re-analysis waits for a pause in typing, and coalesces the output chunks of a running cell. */
 const DEBOUNCE_MS = 300;
 
+/** A run in a cell's output, as the curve panel lists it. */
+interface NotebookRun {
+  /** `<notebook uri>#cell<n>.<i>`: the 1-based cell and the run's place among the notebook's runs. */
+  readonly key: string;
+  readonly label: string;
+  /** 0-based index of the cell whose output holds the run. */
+  readonly cell: number;
+  readonly run: Run;
+  readonly findings: readonly CurveFinding[];
+}
+
 /** What one analysis of a notebook left: findings per cell document, at the versions they were computed for. */
 interface NotebookState {
   readonly versions: ReadonlyMap<string, number>;
@@ -30,6 +43,8 @@ interface NotebookState {
   readonly code: ReadonlyMap<string, readonly CellCodeFinding[]>;
   /** Cell document URIs that received diagnostics, to clear them when cells go away. */
   readonly uris: readonly vscode.Uri[];
+  /** The runs of the cells' outputs, in document order. */
+  readonly runs: readonly NotebookRun[];
 }
 
 /**
@@ -46,6 +61,9 @@ export class NotebookProblems implements vscode.Disposable, vscode.CodeActionPro
   private readonly states = new Map<string, NotebookState>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires after a notebook's runs or problems were published again. */
+  readonly onDidChange = this.changed.event;
 
   constructor(
     private readonly parser: PythonParser,
@@ -56,6 +74,7 @@ export class NotebookProblems implements vscode.Disposable, vscode.CodeActionPro
     this.factory = new DiagnosticFactory(config, extensionUri, (file) => (file.includes(':') && !/^[A-Za-z]:[\\/]/.test(file) ? vscode.Uri.parse(file) : vscode.Uri.file(file)));
     this.subscriptions.push(
       this.diagnostics,
+      this.changed,
       vscode.workspace.onDidOpenNotebookDocument((nb) => this.schedule(nb, 0)),
       vscode.workspace.onDidChangeNotebookDocument((e) => this.schedule(e.notebook)),
       vscode.workspace.onDidChangeTextDocument((e) => {
@@ -95,7 +114,35 @@ export class NotebookProblems implements vscode.Disposable, vscode.CodeActionPro
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
     for (const uri of this.states.get(key)?.uris ?? []) this.diagnostics.delete(uri);
-    this.states.delete(key);
+    if (this.states.delete(key)) this.changed.fire();
+  }
+
+  /** Every open notebook's runs, for the curve panel. */
+  runData(): RunData[] {
+    return [...this.states.values()].flatMap((state) => state.runs.map((r) => ({ ...toRunData(r.run, r.findings, r.key), label: r.label })));
+  }
+
+  /** The key of a notebook's last run (the cell trained last in document order), if its outputs hold runs. */
+  latestRunKey(notebook: vscode.Uri): string | undefined {
+    return this.states.get(notebook.toString())?.runs.at(-1)?.key;
+  }
+
+  /**
+   * Shows the cell whose output holds the run with `key` (a marker click in the panel). Returns false when the
+   * key is not a notebook run's.
+   */
+  async revealRun(key: string): Promise<boolean> {
+    for (const [uri, state] of this.states) {
+      const run = state.runs.find((r) => r.key === key);
+      if (!run) continue;
+      const nb = vscode.workspace.notebookDocuments.find((d) => d.uri.toString() === uri);
+      if (!nb || run.cell >= nb.cellCount) return true;
+      const range = new vscode.NotebookRange(run.cell, run.cell + 1);
+      const editor = await vscode.window.showNotebookDocument(nb, { viewColumn: vscode.ViewColumn.One, selections: [range] });
+      editor.revealRange(range, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
+      return true;
+    }
+    return false;
   }
 
   /** Analyses a notebook as it is in the editor and publishes its problems. */
@@ -142,12 +189,24 @@ export class NotebookProblems implements vscode.Disposable, vscode.CodeActionPro
     const current = new Set(byCell.keys());
     for (const uri of this.states.get(key)?.uris ?? []) if (!current.has(uri.toString())) this.diagnostics.delete(uri);
     for (const cell of cells) this.diagnostics.set(cell.document.uri, byCell.get(cell.document.uri.toString())!);
+    const name = vscode.workspace.asRelativePath(nb.uri);
+    const perCell = new Map<number, number>();
+    for (const r of result.runs) perCell.set(r.cell, (perCell.get(r.cell) ?? 0) + 1);
+    const seen = new Map<number, number>();
+    const runs = result.runs.map((r, i): NotebookRun => {
+      const n = (seen.get(r.cell) ?? 0) + 1;
+      seen.set(r.cell, n);
+      const several = (perCell.get(r.cell) ?? 0) > 1 ? ` (run ${n})` : '';
+      return { key: `${key}#cell${r.cell + 1}.${i}`, label: `${name} · cell ${r.cell + 1}${several}`, cell: r.cell, run: r.run, findings: r.findings };
+    });
     const state: NotebookState = {
       versions: new Map(cells.map((c) => [c.document.uri.toString(), c.document.version])),
       code,
       uris: cells.map((c) => c.document.uri),
+      runs,
     };
     this.states.set(key, state);
+    this.changed.fire();
     return state;
   }
 

@@ -42,13 +42,24 @@ function diagnosticsWhen(uri: vscode.Uri, accept: (diagnostics: vscode.Diagnosti
 const withCode = (id: string) => (diagnostics: vscode.Diagnostic[]) => diagnostics.some((d) => codeOf(d) === id);
 const without = (id: string) => (diagnostics: vscode.Diagnostic[]) => !withCode(id)(diagnostics);
 
+/** Polls until `check` holds (the panel's messages are coalesced, so there is no single event to wait on). */
+async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('TrainDx in a Jupyter notebook', () => {
   let notebook: vscode.NotebookDocument;
+  let api: TrainDxApi;
 
   before(async () => {
     const extension = vscode.extensions.getExtension<TrainDxApi>(EXTENSION_ID);
     assert.ok(extension, 'extension not installed');
-    await (await extension.activate()).ready;
+    api = await extension.activate();
+    await api.ready;
     notebook = await vscode.workspace.openNotebookDocument(notebookUri());
     await vscode.window.showNotebookDocument(notebook);
   });
@@ -66,6 +77,24 @@ describe('TrainDx in a Jupyter notebook', () => {
     assert.equal(related[0].location.uri.toString(), notebook.cellAt(MODEL_CELL).document.uri.toString());
     assert.equal(related[0].location.range.start.line, 6);
     assert.match(related[0].message, /^possible cause \(rnn-no-grad-clip\)/);
+  });
+
+  it('shows the fit cell\'s run in the curve panel, selected while the notebook is active, with the collapse marker', async () => {
+    await vscode.window.showNotebookDocument(notebook, { viewColumn: vscode.ViewColumn.One });
+    await vscode.commands.executeCommand('traindx.showCurves');
+    const panel = api.currentPanel();
+    assert.ok(panel, 'no panel after TrainDx: Show Training Curves');
+    await panel.isReady;
+    const shown = () => {
+      const message = panel.lastMessage;
+      if (message?.type !== 'snapshot') return undefined;
+      const run = message.runs.find((r) => r.key === message.selected);
+      return run && /gru\.ipynb · cell 5$/.test(run.label) ? run : undefined;
+    };
+    await until(() => shown() !== undefined, 'the notebook run to be selected in the panel');
+    const run = shown()!;
+    assert.deepEqual(run.series.map((s) => s.name).sort(), ['accuracy', 'loss', 'val_accuracy', 'val_loss']);
+    assert.deepEqual(run.markers.filter((m) => m.id === 'collapse').map((m) => [m.x, m.xEnd]), [[24, 27]]);
   });
 
   it('puts rnn-no-grad-clip on the model cell and applies its quick fix to that cell', async () => {
