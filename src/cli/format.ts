@@ -2,6 +2,7 @@ import { LineIndex } from '../engine/text';
 import type { CodeFinding, CurveFinding, Fix, Related, Severity } from '../engine/types';
 import type { Report } from '../node/workspace-analysis';
 import { notebookCodeJson, notebookFindings, notebookRunsJson, notebookSarif, notebookText } from './notebook-format';
+import { runJson } from './run-json';
 
 /** Severities at or above which the CLI exits with 1. */
 export function isProblem(severity: Severity): boolean {
@@ -27,25 +28,9 @@ export function hasProblems(report: Report): boolean {
 export function toJson(report: Report): string {
   const document = {
     version: 1,
-    runs: report.logs.flatMap((log) =>
-      log.runs.map(({ run, findings }) => ({
-        source: log.source,
-        format: log.format,
-        segment: run.segment,
-        notes: log.notes,
-        series: run.series.map((s) => ({ name: s.name, split: s.split, points: s.length, last: s.length > 0 ? jsonNumber(s.value[s.length - 1]) : null })),
-        findings: findings.map((f) => ({
-          id: f.id,
-          severity: f.severity,
-          metric: f.metric,
-          epoch: f.epoch,
-          step: f.step,
-          line: f.line,
-          message: f.message,
-          related: f.related.map(relatedJson),
-        })),
-      })),
-    ).concat(notebookRunsJson(report.notebooks ?? [])),
+    runs: report.logs
+      .flatMap((log) => log.runs.map(({ run, findings }) => runJson(log.source, log.format, log.notes, run, findings, relatedJson)))
+      .concat(notebookRunsJson(report.notebooks ?? [])),
     code: report.scripts.map((script) => {
       const lines = new LineIndex(script.text);
       return {
@@ -73,10 +58,6 @@ export function toJson(report: Report): string {
 }
 
 /** JSON has no NaN or Infinity: those travel as strings. */
-function jsonNumber(value: number): number | string {
-  return Number.isFinite(value) ? value : String(value);
-}
-
 function relatedJson(related: Related) {
   return { file: related.location.file, line: related.location.line, column: related.location.column ?? null, message: related.message };
 }

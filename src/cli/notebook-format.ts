@@ -10,6 +10,7 @@ import type { CellCodeFinding, CellRelated } from '../engine/notebook/index';
 import { LineIndex } from '../engine/text';
 import type { Fix, Severity } from '../engine/types';
 import type { NotebookReport } from '../node/notebook-analysis';
+import { runJson } from './run-json';
 
 /** Every finding of the notebooks, for counts and the exit code. */
 export function notebookFindings(notebooks: readonly NotebookReport[]) {
@@ -75,10 +76,6 @@ export function notebookText(notebooks: readonly NotebookReport[]): string[] {
 // --------------------------------------------------------------------------------------------------------------
 // JSON: the entries of `runs` and `code` in the version-1 document, with `cell` (1-based) next to `line`.
 
-function jsonNumber(value: number): number | string {
-  return Number.isFinite(value) ? value : String(value);
-}
-
 function relatedJson(r: CellRelated) {
   return {
     file: r.location.file,
@@ -91,25 +88,7 @@ function relatedJson(r: CellRelated) {
 
 export function notebookRunsJson(notebooks: readonly NotebookReport[]) {
   return notebooks.flatMap((nb) =>
-    nb.runs.map(({ cell, format, run, findings }) => ({
-      source: nb.file,
-      cell: cell + 1,
-      format,
-      segment: run.segment,
-      notes: nb.notes,
-      series: run.series.map((s) => ({ name: s.name, split: s.split, points: s.length, last: s.length > 0 ? jsonNumber(s.value[s.length - 1]) : null })),
-      findings: findings.map((f) => ({
-        id: f.id,
-        severity: f.severity,
-        metric: f.metric,
-        epoch: f.epoch,
-        step: f.step,
-        cell: cell + 1,
-        line: f.line,
-        message: f.message,
-        related: f.related.map(relatedJson),
-      })),
-    })),
+    nb.runs.map(({ cell, format, run, findings }) => runJson(nb.file, format, nb.notes, run, findings, relatedJson, cell + 1)),
   );
 }
 
