@@ -46,6 +46,11 @@ export async function runWorkbenchChecks(page, { passed, fail, resultsDir, root,
       await page.screenshot({ path: path.join(resultsDir, 'marker-click.png') }).catch(() => {});
     }
   });
+  await check('the chart is redrawn for a high-contrast theme', async () => {
+    const note = await highContrast(page);
+    await screenshot(page, resultsDir, 'workbench-high-contrast.png');
+    return `${note}; test-results/workbench-high-contrast.png`;
+  });
   console.log('');
 }
 
@@ -197,14 +202,8 @@ async function workbenchKind(page) {
   return /\bvs\b/.test(classes) ? 'light' : undefined;
 }
 
-/** Switches the workbench to the other of Light Modern and Dark Modern and compares the loss chart's ink. */
-async function themeRecolours(page) {
-  const frame = await curvePanel(page);
-  const canvas = frame.locator('.chart-card[data-chart="loss"] canvas');
-  const before = await canvas.evaluate(inkStats);
-  const fromLight = /vscode-light/.test(before.bodyClass);
-  if (!fromLight && !/vscode-dark/.test(before.bodyClass)) throw new Error(`neither light nor dark: the webview's body is "${before.bodyClass}"`);
-  const target = fromLight ? 'Dark Modern' : 'Light Modern';
+/** Picks a colour theme by name through **Preferences: Color Theme**. */
+async function pickTheme(page, target) {
   await runCommand(page, 'Preferences: Color Theme');
   // The palette gives way to the theme picker.
   const input = page.locator('.quick-input-widget input[placeholder*="Color Theme"]');
@@ -216,6 +215,40 @@ async function themeRecolours(page) {
     throw new Error(`no theme "${target}" in the picker: ${JSON.stringify(rows.slice(0, 10))}`);
   });
   await row.click();
+}
+
+/**
+ * Switches to Dark High Contrast: the chart is redrawn for it, with ink at least as bright as on the dark theme and
+ * solid grid lines (drawn faint on the other themes), so more of the chart is solid ink.
+ */
+async function highContrast(page) {
+  const frame = await curvePanel(page);
+  const canvas = frame.locator('.chart-card[data-chart="loss"] canvas');
+  const before = await canvas.evaluate(inkStats);
+  await pickTheme(page, 'Dark High Contrast');
+  const deadline = Date.now() + 10_000;
+  let after;
+  for (;;) {
+    after = await canvas.evaluate(inkStats).catch(() => undefined);
+    if (after && after.bodyClass.includes('vscode-high-contrast') && after.pixels > before.pixels && after.top.join() !== before.top.join()) break;
+    if (Date.now() > deadline) throw new Error(`the chart was not redrawn for high contrast: before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
+    await sleep(250);
+  }
+  if (!/vscode-dark/.test(before.bodyClass) || after.luminance < before.luminance - 5) {
+    throw new Error(`high-contrast ink luminance ${after.luminance.toFixed(0)} vs ${before.luminance.toFixed(0)} on ${before.bodyClass}`);
+  }
+  return `solid ink ${before.pixels} → ${after.pixels} pixels, luminance ${before.luminance.toFixed(0)} → ${after.luminance.toFixed(0)}, main colours ${after.top.join(' ')}`;
+}
+
+/** Switches the workbench to the other of Light Modern and Dark Modern and compares the loss chart's ink. */
+async function themeRecolours(page) {
+  const frame = await curvePanel(page);
+  const canvas = frame.locator('.chart-card[data-chart="loss"] canvas');
+  const before = await canvas.evaluate(inkStats);
+  const fromLight = /vscode-light/.test(before.bodyClass);
+  if (!fromLight && !/vscode-dark/.test(before.bodyClass)) throw new Error(`neither light nor dark: the webview's body is "${before.bodyClass}"`);
+  const target = fromLight ? 'Dark Modern' : 'Light Modern';
+  await pickTheme(page, target);
   const deadline = Date.now() + 10_000;
   let after;
   for (;;) {
