@@ -15,6 +15,7 @@ import type { RunData } from '../protocol/messages';
 import { LogFile, LogReadError, type LogState } from '../node/log-file';
 import { isEventFile, mlflowRunFolderOf, RunFolders } from '../node/run-folders';
 import { readProjectFiles } from '../node/project-files';
+import { shellLinks } from '../node/shell-links';
 import { readScript } from '../node/workspace-analysis';
 import type { Config } from './config';
 import { DiagnosticFactory } from './diagnostics';
@@ -63,6 +64,8 @@ export interface RunListing {
 
 /** Most scripts read from disk per log folder, to link a log with the script beside it. */
 const MAX_SCRIPTS_PER_FOLDER = 20;
+/** Launch scripts (`run.sh`) are looked for in a log's folder and this many folders up to the workspace folder. */
+const SHELL_SEARCH_DEPTH = 3;
 /** Diagnostics are published at most this often. */
 const PUBLISH_DELAY_MS = 150;
 /**
@@ -94,6 +97,8 @@ export class TrainingWorkspace implements vscode.Disposable {
   private readonly projectGeneration = new Map<string, number>();
   /** Files that got code diagnostics at the last publish, to clear those that no longer do. */
   private published = new Set<string>();
+  /** Logs whose script a launch script names (`python train.py > train.log`): log path → script path. */
+  private readonly shellLinked = new Map<string, string>();
   /** Curve findings after linking, per log path; what the panel's markers show. */
   private linkedCurves = new Map<string, CurveFinding[][]>();
 
@@ -424,7 +429,31 @@ export class TrainingWorkspace implements vscode.Disposable {
     const linked = this.linkedScriptOf(logPath);
     const paths = names.map((n) => join(folder, n));
     if (linked) paths.push(linked);
+    const launched = await this.launchedBy(logPath);
+    if (launched) paths.push(launched);
     for (const path of paths) if (!this.scripts.has(path)) await this.loadScriptFromDisk(path, false);
+  }
+
+  /**
+   * The script a shell script in the log's folder or the two above it (not above the workspace folder) runs with
+   * its output going to this log (`python src/train.py > logs/train.log`); remembered for linking.
+   */
+  private async launchedBy(logPath: string): Promise<string | undefined> {
+    const top = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(logPath))?.uri.fsPath;
+    const shells: string[] = [];
+    for (let folder = dirname(logPath), depth = 0; depth < SHELL_SEARCH_DEPTH; depth++) {
+      try {
+        for (const name of await readdir(folder)) if (name.endsWith('.sh')) shells.push(join(folder, name));
+      } catch {
+        // an unreadable folder has no launch scripts we can read
+      }
+      if (!top || folder === top || dirname(folder) === folder) break;
+      folder = dirname(folder);
+    }
+    const script = (await shellLinks(shells.slice(0, MAX_SCRIPTS_PER_FOLDER))).get(logPath);
+    if (script) this.shellLinked.set(logPath, script);
+    else this.shellLinked.delete(logPath);
+    return script;
   }
 
   private async loadScriptFromDisk(path: string, replace: boolean): Promise<void> {
@@ -496,7 +525,7 @@ export class TrainingWorkspace implements vscode.Disposable {
     const crossRun = this.crossRunFindings();
     for (const [path, entry] of this.logs) {
       const named = new Map([...this.scripts].map(([file, script]) => [file, script.logs]));
-      const scriptPath = this.linkedScriptOf(path) ?? scriptForLog(path, [...this.scripts.keys()], named);
+      const scriptPath = this.linkedScriptOf(path) ?? this.shellLinked.get(path) ?? scriptForLog(path, [...this.scripts.keys()], named);
       const script = scriptPath === undefined ? undefined : this.scripts.get(scriptPath);
       const curves = entry.runs.map(({ run, findings: own }) => {
         const findings = [...own, ...(crossRun.get(run) ?? [])];

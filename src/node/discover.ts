@@ -8,6 +8,8 @@ export interface Discovered {
   readonly scripts: string[];
   /** Jupyter notebooks (`.ipynb`), outside `.ipynb_checkpoints/` folders. */
   readonly notebooks: string[];
+  /** Shell scripts (`.sh`), which may say which script writes which log (`python train.py > train.log`). */
+  readonly shells: string[];
 }
 
 export interface DiscoverOptions {
@@ -28,6 +30,7 @@ export async function discover(root: string, options: DiscoverOptions = {}): Pro
   const logs: string[] = [];
   const scripts: string[] = [];
   const notebooks: string[] = [];
+  const shells: string[] = [];
   const excluded = (rel: string) => exclude.some((m) => m.match(rel) || m.match(`${rel}/`));
 
   const pending = [root];
@@ -49,9 +52,10 @@ export async function discover(root: string, options: DiscoverOptions = {}): Pro
       } else if (entry.isFile() && !excluded(rel)) {
         if (entry.name.endsWith('.py')) scripts.push(path);
         else if (entry.name.endsWith('.ipynb')) notebooks.push(path);
+        else if (entry.name.endsWith('.sh')) shells.push(path);
         else if (include.some((m) => m.match(rel))) logs.push(path);
       }
     }
   }
-  return { logs: logs.sort(), scripts: scripts.sort(), notebooks: notebooks.sort() };
+  return { logs: logs.sort(), scripts: scripts.sort(), notebooks: notebooks.sort(), shells: shells.sort() };
 }

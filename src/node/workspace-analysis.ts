@@ -9,6 +9,7 @@ import { namedLogPaths } from '../engine/link/named-logs';
 import type { CodeFinding } from '../engine/types';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { discover } from './discover';
+import { shellLinks } from './shell-links';
 import { analyzeNotebookFile, type NotebookReport } from './notebook-analysis';
 import { readProjectFiles } from './project-files';
 import { loadPythonParser } from './grammar';
@@ -57,6 +58,7 @@ export interface AnalyzeOptions {
 export async function analyzePaths(paths: readonly string[], options: AnalyzeOptions = {}): Promise<Report> {
   const logPaths: string[] = [];
   const scriptPaths: string[] = [];
+  const shellPaths: string[] = [];
   const notebookPaths: string[] = [];
   const fromFolders = new Set<string>();
   const logs: LogReport[] = [];
@@ -78,6 +80,7 @@ export async function analyzePaths(paths: readonly string[], options: AnalyzeOpt
       single.forEach((p) => fromFolders.add(p));
       logPaths.push(...single);
       scriptPaths.push(...found.scripts);
+      shellPaths.push(...found.shells);
       found.notebooks.forEach((p) => fromFolders.add(p));
       notebookPaths.push(...found.notebooks);
     } else if (path.endsWith('.ipynb')) {
@@ -121,7 +124,7 @@ export async function analyzePaths(paths: readonly string[], options: AnalyzeOpt
     throw new InputError(`no training logs or Python scripts found in ${paths.join(', ')}`);
   }
   const parser = scripts.length > 0 ? await loadPythonParser() : undefined;
-  const linked = link({ logs, scripts, skipped }, options, parser);
+  const linked = link({ logs, scripts, skipped }, options, parser, await shellLinks(shellPaths));
   return notebooks.length > 0 ? { ...linked, notebooks } : linked;
 }
 
@@ -216,12 +219,15 @@ export async function readScript(file: string): Promise<string> {
  * rules (`no-lr-scheduler`, `no-early-stopping`) add their findings to the script when the log shows their
  * evidence. A script linked to several runs gets each finding once.
  */
-function link(report: Report, options: AnalyzeOptions, parser: PythonParser | undefined): Report {
+function link(report: Report, options: AnalyzeOptions, parser: PythonParser | undefined, shells: ReadonlyMap<string, string>): Report {
   const explicitScript = options.script;
   const scripts = new Map(report.scripts.map((s) => [s.file, s]));
   const logs = report.logs.map((log) => {
     const named = new Map([...scripts].map(([file, s]) => [file, s.logs ?? []]));
-    const file = explicitScript ?? scriptForLog(log.source, [...scripts.keys()], named);
+    // A shell script that runs `python train.py > train.log` says it outright.
+    const launched = shells.get(resolve(log.source));
+    const byShell = launched === undefined ? undefined : [...scripts.keys()].find((s) => resolve(s) === launched);
+    const file = explicitScript ?? byShell ?? scriptForLog(log.source, [...scripts.keys()], named);
     if (file === undefined || !scripts.has(file) || !parser) return log;
     const runs = log.runs.map((run) => {
       const script = scripts.get(file)!;

@@ -16,6 +16,7 @@ const SUITES: readonly Suite[] = [
   { name: 'smoke.test', load: () => import('./smoke.test') },
   { name: 'extension.test', load: () => import('./extension.test') },
   { name: 'notebook.test', load: () => import('./notebook.test') },
+  { name: 'shell-link.test', load: () => import('./shell-link.test') },
 ];
 
 export interface Suite {
