@@ -67,17 +67,26 @@ export class LogFile {
     } catch (error) {
       throw new LogReadError(`cannot read ${this.source}: ${describe(error)}`);
     }
+    // Two buffers: the next chunk is read (on libuv's pool) while this one is parsed.
+    const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+    let turn = 0;
+    const read = (at: number) => handle.read(buffers[turn], 0, Math.min(CHUNK_BYTES, info.size - at), at);
+    let next = this.offset < info.size ? read(this.offset) : undefined;
     try {
-      const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-      while (this.offset < info.size) {
-        const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK_BYTES, info.size - this.offset), this.offset);
+      while (next) {
+        const { buffer, bytesRead } = await next;
+        next = undefined;
         if (bytesRead === 0) break;
         this.offset += bytesRead;
-        // The buffer is reused for the next read: parsers and the head get their own copy.
-        this.accept(buffer.slice(0, bytesRead));
+        turn ^= 1;
+        if (this.offset < info.size) next = read(this.offset);
+        // The buffer is read into again after the next chunk: parsers and the head keep copies of what they keep.
+        this.accept(buffer.subarray(0, bytesRead));
         if (this.state.kind === 'unrecognised') return this.state;
       }
     } finally {
+      // A read still in flight finishes before its handle closes.
+      if (next) await next.catch(() => undefined);
       await handle.close();
     }
     if (final) {
@@ -105,7 +114,7 @@ export class LogFile {
       this.feed(bytes);
       return;
     }
-    this.head.push(bytes);
+    this.head.push(new Uint8Array(bytes));
     this.headLength += bytes.length;
     if (this.headLength >= SNIFF_LENGTH) this.choose(true);
   }

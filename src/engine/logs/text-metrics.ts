@@ -2,7 +2,7 @@ import type { Run } from '../types';
 import { LineSplitter, MAX_LINE_LENGTH } from './lines';
 import type { LogFormat, LogParser } from './parser';
 import { prefix, readPrefix, readPrefixBytes } from './text-scan';
-import { analyze, EpochKind, matchLineBytes, matchTemplate, NO_MATCH, Progress, Role, UNSURE, type Template } from './text-template';
+import { analyze, EpochKind, matchTemplate, matchTerminatedLine, NO_MATCH, Progress, Role, UNSURE, type Template } from './text-template';
 import { SeriesGroup, TextSegment } from './text-run';
 
 /**
@@ -151,7 +151,7 @@ class TextMetricsParser implements LogParser {
     const from = prefix.start;
     const templates = this.templates;
     for (let i = 0; i < templates.length; i++) {
-      const nl = matchLineBytes(templates[i], b, from, end, this.values);
+      const nl = matchTerminatedLine(templates[i], b, from, end, this.values);
       if (nl === NO_MATCH) continue;
       // Byte length bounds the text length: a line that may be too long is left to the text path.
       if (nl === UNSURE || nl - start > MAX_LINE_LENGTH) return -1;

@@ -694,6 +694,23 @@ export const UNSURE = -2;
  * read as {@link matchTemplate} reads them, so a valid UTF-8 line matches exactly when its text does.
  */
 export function matchLineBytes(t: Template, b: Uint8Array, start: number, end: number, values: Float64Array): number {
+  const nl = b.indexOf(0x0a, start);
+  if (nl >= 0 && nl < end) return matchTerminatedLine(t, b, start, end, values);
+  // A line that runs to `end`: matched on a copy that ends in a `\n`. A `\r` before that `\n` is no CRLF
+  // (only that branch ends a match after a `\r`: no literal or number holds one).
+  const line = new Uint8Array(end - start + 1);
+  line.set(b.subarray(start, end));
+  line[end - start] = 0x0a;
+  const r = matchTerminatedLine(t, line, 0, line.length, values);
+  if (r < 0) return r;
+  return line[r - 1] === 0x0d ? NO_MATCH : end;
+}
+
+/**
+ * {@link matchLineBytes} for a line whose `\n` lies before `end`, as every complete line of a chunk has:
+ * the `\n` stops every scan (no number, space or literal holds one), so no read checks `end`.
+ */
+export function matchTerminatedLine(t: Template, b: Uint8Array, start: number, end: number, values: Float64Array): number {
   const chars = t.utf8;
   const literalEnd = t.utf8End;
   const flags = t.flags;
@@ -703,26 +720,26 @@ export function matchLineBytes(t: Template, b: Uint8Array, start: number, end: n
   let k = 0;
   for (let i = 0; ; i++) {
     const f = flags[i];
-    let c = p < end ? b[p] : -1;
+    let c = b[p];
     if (c === SPACE) {
       if ((f & SPACE_BEFORE) === 0) return NO_MATCH;
-      do c = ++p < end ? b[p] : -1;
+      do c = b[++p];
       while (c === SPACE);
     } else if ((f & SPACE_BEFORE) !== 0) return NO_MATCH;
     const e = literalEnd[i];
     if (k < e) {
       if (p + (e - k) > end) return NO_MATCH;
       for (; k < e; k++, p++) if (b[p] !== chars[k]) return NO_MATCH;
-      c = p < end ? b[p] : -1;
+      c = b[p];
       if (c === SPACE) {
         if ((f & SPACE_AFTER) === 0) return NO_MATCH;
-        do c = ++p < end ? b[p] : -1;
+        do c = b[++p];
         while (c === SPACE);
       } else if ((f & SPACE_AFTER) !== 0) return NO_MATCH;
     }
     if (i === n) {
-      if (c === -1 || c === 0x0a) return p;
-      return c === 0x0d && p + 1 < end && b[p + 1] === 0x0a ? p + 1 : NO_MATCH;
+      if (c === 0x0a) return p;
+      return c === 0x0d && b[p + 1] === 0x0a ? p + 1 : NO_MATCH;
     }
     // An unsigned decimal after a known non-word character: the common case, read here.
     let d = c - 0x30;
@@ -739,15 +756,15 @@ export function matchLineBytes(t: Template, b: Uint8Array, start: number, end: n
     while (d >= 0 && d <= 9) {
       mantissa = mantissa * 10 + d;
       digits++;
-      d = ++p < end ? b[p] - 0x30 : -1;
+      d = b[++p] - 0x30;
     }
     if (d === -2) {
-      d = ++p < end ? b[p] - 0x30 : -1;
+      d = b[++p] - 0x30;
       while (d >= 0 && d <= 9) {
         mantissa = mantissa * 10 + d;
         digits++;
         fraction++;
-        d = ++p < end ? b[p] - 0x30 : -1;
+        d = b[++p] - 0x30;
       }
       if (fraction === 0) {
         p = scanNumberBytes(b, first, end);
@@ -759,14 +776,14 @@ export function matchLineBytes(t: Template, b: Uint8Array, start: number, end: n
     let exponent = 0;
     if (((d + 0x30) | 0x20) === 0x65) {
       let q = p + 1;
-      let c = q < end ? b[q] : 0;
+      let c = b[q];
       const negative = c === 0x2d;
-      if (negative || c === 0x2b) c = ++q < end ? b[q] : 0;
+      if (negative || c === 0x2b) c = b[++q];
       let e = 0;
       const from = q;
       while (c >= 0x30 && c <= 0x39) {
         e = e * 10 + (c - 0x30);
-        c = ++q < end ? b[q] : 0;
+        c = b[++q];
       }
       if (q > from) {
         exponent = negative ? -e : e;
