@@ -246,6 +246,12 @@ describe('text metrics: what is and is not a metric', () => {
     ['bbox_mAP_copypaste: 0.011 0.017 0.013, segm_mAP: 0.0110', ['segm_map']],
     ['[rank0]: step 1500 | loss nan | grad_norm inf', ['loss', 'grad_norm']],
     ['Test set: Average loss: 0.0479, Accuracy: 9846/10000 (98%)', ['test_loss', 'test_accuracy']],
+    // A colon after the counter closes it: the first metric after it is a metric too.
+    ['Epoch 1: loss=0.5512, val_loss=0.6021', ['loss', 'val_loss']],
+    ['epoch 12: loss 0.5590', ['loss']],
+    ['Epoch 3/10: train_loss 0.41 val_acc 0.88', ['loss', 'val_accuracy']],
+    ['Step 1500: loss=0.2, lr=3e-4', ['loss', 'lr']],
+    ['Epoch 7: saving model to ckpt/epoch_7.pt', []],
   ];
   for (const [line, expected] of table) {
     it(line, () => assert.deepEqual(metricsOf(line), expected));

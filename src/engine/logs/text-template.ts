@@ -262,6 +262,9 @@ function readCounterSpec(a: Analysis, p: number, isEpoch: boolean, sep: number, 
   } else {
     value.first!.role = Role.step;
   }
+  // `Epoch 3: loss 0.41`, `Step 1500: loss=0.2`: the colon closes the counter, and a name may follow.
+  const colon = skipSpaces(s, p, end);
+  if (colon < end && s.charCodeAt(colon) === 0x3a && (colon + 1 >= end || s.charCodeAt(colon + 1) === SPACE)) p = colon + 1;
   return p;
 }
 
