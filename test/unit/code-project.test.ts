@@ -156,6 +156,54 @@ describe('analyzeProject: import forms', () => {
   });
 });
 
+describe('analyzeProject: a Keras model built in model.py, compiled in train.py', () => {
+  const model = py(
+    'from tensorflow import keras',
+    'from tensorflow.keras import layers',
+    '',
+    'def build_model(vocab, units=64):',
+    '    return keras.Sequential([',
+    '        layers.Embedding(vocab, 32),',
+    '        layers.Bidirectional(layers.LSTM(units)),',
+    '        layers.Dense(1, activation="sigmoid"),',
+    '    ])',
+    '',
+    'def build_dense(n):',
+    '    return keras.Sequential([layers.Dense(n), layers.Dense(1, activation="sigmoid")])',
+  );
+  const train = (builder: string, optimizer = 'keras.optimizers.Adam(learning_rate=1e-3)') => py(
+    'from tensorflow import keras',
+    `from model import ${builder}`,
+    '',
+    `model = ${builder}(10000)`,
+    `model.compile(optimizer=${optimizer}, loss="binary_crossentropy", metrics=["accuracy"])`,
+    'model.fit(x_train, y_train, epochs=10, validation_split=0.2)',
+  );
+  const files = (builder: string, optimizer?: string) => ({ 'train.py': train(builder, optimizer), 'model.py': model });
+  const run = (builder: string, optimizer?: string) => {
+    const f = files(builder, optimizer);
+    return analyzeProject(parser, { file: 'train.py', text: f['train.py'] }, resolverOf(f, { 'train.py': { model: 'model.py' } }));
+  };
+
+  test('the LSTM in build_model makes rnn-no-grad-clip report the optimizer in train.py, with clipnorm as the fix', () => {
+    const result = run('build_model');
+    const [clip] = (result.get('train.py') ?? []).filter((f) => f.id === 'rnn-no-grad-clip');
+    const text = train('build_model');
+    assert.equal(text.slice(clip.start, clip.end), 'keras.optimizers.Adam(learning_rate=1e-3)');
+    assert.match(clip.message, /recurrent layer \(`layers\.LSTM`, model\.py line 7\)/);
+    assert.deepEqual(clip.related.map((r) => [r.location.file, r.location.line, r.message]), [['model.py', 7, 'recurrent layer `layers.LSTM`']]);
+    const fixed = applyEdits(text, clip.fixes[0].edits);
+    assert.match(fixed, /keras\.optimizers\.Adam\(learning_rate=1e-3, clipnorm=1\.0\)/);
+    assert.deepEqual(syntaxProblemsOf(parser, fixed), []);
+    assert.deepEqual(ids(run('build_model', 'keras.optimizers.Adam(learning_rate=1e-3, clipnorm=1.0)').get('train.py'), 'rnn-no-grad-clip'), []);
+  });
+
+  test('a model built by a function without recurrent layers, or no resolver, gives nothing', () => {
+    assert.deepEqual(ids(run('build_dense').get('train.py'), 'rnn-no-grad-clip'), []);
+    assert.deepEqual(ids(analyzeCode(parser, train('build_model'), 'train.py'), 'rnn-no-grad-clip'), []);
+  });
+});
+
 describe('readProjectFiles: local imports from disk', () => {
   const pkg = join(ROOT, 'test/fixtures/code/project_pkg');
 

@@ -41,6 +41,7 @@ export class SourceFile {
   readonly lines: LineIndex;
   private bindings: { names: Map<string, Binding>; stars: string[] } | undefined;
   private classes: Map<string, SyntaxNode> | undefined;
+  private functions: Map<string, SyntaxNode> | undefined;
 
   constructor(
     readonly file: string,
@@ -78,6 +79,18 @@ export class SourceFile {
       }
     }
     return this.classes.get(name) ?? null;
+  }
+
+  /** Top-level functions of this file by name (`def build_model(...)`, also decorated or under a top-level `if`). */
+  topLevelFunction(name: string): SyntaxNode | null {
+    if (!this.functions) {
+      this.functions = new Map();
+      for (const fn of descendants(this.root, 'function_definition')) {
+        const fnName = fn.childForFieldName('name')?.text;
+        if (fnName && !this.functions.has(fnName) && !insideFunctionOrClass(fn)) this.functions.set(fnName, fn);
+      }
+    }
+    return this.functions.get(name) ?? null;
   }
 
   /** Import bindings of this file, relative imports included (unlike `readImports`, which keeps only packages). */
@@ -223,33 +236,44 @@ export class Project {
    * `from . import models` then `models.Net`), following re-exports. Null when not found or not local.
    */
   resolveClass(from: SourceFile, dotted: string, hops = 0): ClassRef | null {
+    return this.resolveTopLevel(from, dotted, (file, name) => file.topLevelClass(name), hops);
+  }
+
+  /**
+   * The top-level class or function a (dotted) name written in `from` stands for, found as `resolveClass` finds
+   * classes (`model = build_model()` after `from model import build_model`).
+   */
+  resolveDefinition(from: SourceFile, dotted: string): ClassRef | null {
+    return this.resolveTopLevel(from, dotted, (file, name) => file.topLevelClass(name) ?? file.topLevelFunction(name), 0);
+  }
+
+  private resolveTopLevel(from: SourceFile, dotted: string, lookup: (file: SourceFile, name: string) => SyntaxNode | null, hops: number): ClassRef | null {
     if (hops > MAX_HOPS) return null;
     const parts = dotted.split('.');
     if (parts.length === 1) {
-      const local = from.topLevelClass(dotted);
+      const local = lookup(from, dotted);
       if (local) return { source: from, node: local, name: dotted };
     }
+    const inModule = (module: string, name: string | undefined): ClassRef | null => {
+      if (name === undefined) return null;
+      const target = this.module(module, from);
+      if (!target || target === from) return null;
+      return this.resolveTopLevel(target, name, lookup, hops + 1);
+    };
     const binding = from.binding(parts[0]);
     if (binding) {
       const rest = parts.slice(1);
-      if (binding.name === null) return this.classInModule(from, joinModule(binding.module, rest.slice(0, -1)), rest.at(-1), hops);
-      if (rest.length === 0) return this.classInModule(from, binding.module, binding.name, hops);
-      return this.classInModule(from, joinModule(binding.module, [binding.name, ...rest.slice(0, -1)]), rest.at(-1), hops);
+      if (binding.name === null) return inModule(joinModule(binding.module, rest.slice(0, -1)), rest.at(-1));
+      if (rest.length === 0) return inModule(binding.module, binding.name);
+      return inModule(joinModule(binding.module, [binding.name, ...rest.slice(0, -1)]), rest.at(-1));
     }
     if (parts.length === 1) {
       for (const star of from.starModules()) {
-        const found = this.classInModule(from, star, dotted, hops);
+        const found = inModule(star, dotted);
         if (found) return found;
       }
     }
     return null;
-  }
-
-  private classInModule(from: SourceFile, module: string, name: string | undefined, hops: number): ClassRef | null {
-    if (name === undefined) return null;
-    const target = this.module(module, from);
-    if (!target || target === from) return null;
-    return this.resolveClass(target, name, hops + 1);
   }
 
   /** A method of a class, looked up through its base classes (in this or other project files). */

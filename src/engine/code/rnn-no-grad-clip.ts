@@ -10,6 +10,7 @@
 import type { CodeFinding, Fix } from '../types';
 import {
   assignedValues,
+  assignmentsTo,
   calleeName,
   contains,
   containsAnyOf,
@@ -61,7 +62,7 @@ export const rnnNoGradClip: ProjectRule = {
     const facts = new FileFacts(ctx.root);
     const local = firstTorchRecurrentLayer(facts);
     const layer = local ? { ...local, source: project.entry } : importedRecurrentLayer(project, facts);
-    const findings = [...checkPyTorch(ctx, facts, layer), ...checkKeras(ctx), ...checkLightning(ctx, facts)];
+    const findings = [...checkPyTorch(ctx, facts, layer), ...checkKeras(ctx, project), ...checkLightning(ctx, facts)];
     return findings.map((finding) => ({ file: ctx.file, finding }));
   },
 };
@@ -214,19 +215,47 @@ const KERAS_OPTIMIZER_STRINGS: Readonly<Record<string, string>> = {
 };
 const LIGHTNING_MODULES = new Set(['pytorch_lightning', 'lightning', 'lightning.pytorch', 'pl', 'L']);
 
-function recurrentMessage(layer: string, layerLine: number, what: string): string {
-  return `the model has a recurrent layer (\`${layer}\`, line ${layerLine}) but ${what}; exploding gradients in RNNs cause ` +
+/** `layerLine`: the line in this file, or `model.py line 11` for a layer in another. */
+function recurrentMessage(layer: string, layerLine: number | string, what: string): string {
+  const where = typeof layerLine === 'number' ? `line ${layerLine}` : layerLine;
+  return `the model has a recurrent layer (\`${layer}\`, ${where}) but ${what}; exploding gradients in RNNs cause ` +
     'sudden loss spikes and accuracy collapses';
 }
 
+/** The first Keras recurrent layer (also inside `Bidirectional`) under a node, or null. */
+function kerasRecurrentLayer(node: SyntaxNode): SyntaxNode | null {
+  const call = descendants(node, 'call').find((c) => KERAS_RECURRENT.has(kerasClass(c) ?? ''));
+  return call?.childForFieldName('function') ?? null;
+}
+
+/**
+ * For a Keras script that compiles a model built by a function or class of another project file
+ * (`model = build_model(...)` after `from model import build_model`): the first recurrent layer built there.
+ */
+function importedKerasLayer(ctx: RuleContext, project: Project): LayerRef | null {
+  for (const { model } of compileCalls(ctx.root)) {
+    for (const assignment of assignmentsTo(ctx.tree, model)) {
+      const value = assignment.childForFieldName('right');
+      const builder = value?.type === 'call' ? calleeName(value) : null;
+      const definition = builder === null ? null : project.resolveDefinition(project.entry, builder);
+      if (!definition || definition.source === project.entry || !isKerasFile(definition.source.root)) continue;
+      const node = kerasRecurrentLayer(definition.node);
+      if (node) return { node, name: node.text, source: definition.source };
+    }
+  }
+  return null;
+}
+
 /** Keras: a recurrent layer (also inside `Bidirectional`) and `compile(optimizer=...)` with no `clipnorm`/`clipvalue`. */
-function checkKeras(ctx: RuleContext): CodeFinding[] {
+function checkKeras(ctx: RuleContext, project: Project): CodeFinding[] {
   if (!isKerasFile(ctx.root)) return [];
-  const layerCall = descendants(ctx.root, 'call').find((c) => KERAS_RECURRENT.has(kerasClass(c) ?? ''));
-  const layer = layerCall?.childForFieldName('function');
-  if (!layer) return [];
-  const layerLine = ctx.locationOf(layer).line;
-  const related = [{ location: ctx.locationOf(layer), message: `recurrent layer \`${layer.text}\`` }];
+  const local = kerasRecurrentLayer(ctx.root);
+  const found = local ? { node: local, name: local.text, source: project.entry } : importedKerasLayer(ctx, project);
+  if (!found) return [];
+  const layer = found.node;
+  const elsewhere = found.source !== project.entry;
+  const layerLine: number | string = elsewhere ? `${displayPath(found.source.file, ctx.file)} line ${found.source.lineOf(layer)}` : ctx.locationOf(layer).line;
+  const related = [{ location: found.source.locationOf(layer), message: `recurrent layer \`${layer.text}\`` }];
   const findings: CodeFinding[] = [];
   const seen = new Set<number>();
   for (const { call } of compileCalls(ctx.root)) {
