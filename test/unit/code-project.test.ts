@@ -204,6 +204,50 @@ describe('analyzeProject: a Keras model built in model.py, compiled in train.py'
   });
 });
 
+describe('analyzeProject: a LightningModule in model.py, the Trainer in train.py', () => {
+  const model = (clipping = '') => py(
+    'import torch.nn as nn',
+    'import lightning as L',
+    '',
+    'class LitRNN(L.LightningModule):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    '        self.rnn = nn.LSTM(32, 64, batch_first=True)',
+    '        self.head = nn.Linear(64, 2)',
+    ...(clipping ? [clipping] : []),
+    '    def training_step(self, batch, batch_idx):',
+    '        x, y = batch',
+    '        out, _ = self.rnn(x)',
+    '        return nn.functional.cross_entropy(self.head(out[:, -1]), y)',
+  );
+  const train = (trainer = 'L.Trainer(max_epochs=20)') => py(
+    'import lightning as L',
+    'from model import LitRNN',
+    '',
+    'model = LitRNN()',
+    `trainer = ${trainer}`,
+    'trainer.fit(model, train_loader, val_loader)',
+  );
+  const run = (modelText: string, trainText: string) => {
+    const files = { 'train.py': trainText, 'model.py': modelText };
+    return analyzeProject(parser, { file: 'train.py', text: trainText }, resolverOf(files, { 'train.py': { model: 'model.py' } })).get('train.py') ?? [];
+  };
+
+  test('the LSTM of the LightningModule in model.py makes rnn-no-grad-clip report the Trainer, fixed with gradient_clip_val', () => {
+    const [clip] = run(model(), train()).filter((f) => f.id === 'rnn-no-grad-clip');
+    assert.equal(train().slice(clip.start, clip.end), 'L.Trainer(max_epochs=20)');
+    assert.match(clip.message, /recurrent layer \(`nn\.LSTM`, model\.py line 7\)/);
+    assert.deepEqual(clip.related.map((r) => [r.location.file, r.location.line]), [['model.py', 7]]);
+    assert.equal(applyEdits(train(), clip.fixes[0].edits).split('\n')[4], 'trainer = L.Trainer(max_epochs=20, gradient_clip_val=1.0)');
+  });
+
+  test('nothing when the Trainer clips, or the module clips its own gradients', () => {
+    assert.deepEqual(ids(run(model(), train('L.Trainer(max_epochs=20, gradient_clip_val=0.5)')), 'rnn-no-grad-clip'), []);
+    const custom = model('    def configure_gradient_clipping(self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None):\n        self.clip_gradients(optimizer, gradient_clip_val=1.0)');
+    assert.deepEqual(ids(run(custom, train()), 'rnn-no-grad-clip'), []);
+  });
+});
+
 describe('readProjectFiles: local imports from disk', () => {
   const pkg = join(ROOT, 'test/fixtures/code/project_pkg');
 

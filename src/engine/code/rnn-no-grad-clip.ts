@@ -62,7 +62,7 @@ export const rnnNoGradClip: ProjectRule = {
     const facts = new FileFacts(ctx.root);
     const local = firstTorchRecurrentLayer(facts);
     const layer = local ? { ...local, source: project.entry } : importedRecurrentLayer(project, facts);
-    const findings = [...checkPyTorch(ctx, facts, layer), ...checkKeras(ctx, project), ...checkLightning(ctx, facts)];
+    const findings = [...checkPyTorch(ctx, facts, layer), ...checkKeras(ctx, project), ...checkLightning(ctx, facts, project)];
     return findings.map((finding) => ({ file: ctx.file, finding }));
   },
 };
@@ -306,36 +306,70 @@ function kerasOptimizerSpelling(cls: string, imports: ImportTable): string | nul
  * `gradient_clip_val`. Manual optimisation (`automatic_optimization = False`) ignores that argument, and a
  * `configure_gradient_clipping` or explicit clipping already decides; nothing is said then.
  */
-function checkLightning(ctx: RuleContext, facts: FileFacts): CodeFinding[] {
-  const imports = facts.imports;
-  const isLightning = (name: string | null, cls: string): boolean => {
-    if (name === null || lastSegment(name) !== cls) return false;
-    const resolved = resolveName(name, imports);
-    const module = resolved.slice(0, resolved.length - cls.length - 1);
-    return LIGHTNING_MODULES.has(module) || (resolved === name && LIGHTNING_MODULES.has(name.split('.')[0]));
-  };
-  const modules = descendants(ctx.root, 'class_definition').filter((cls) => {
+/** Whether `name`, written in a file with these imports, is Lightning's class `cls` (`pl.Trainer`, `L.LightningModule`). */
+function isLightning(name: string | null, cls: string, imports: ImportTable): boolean {
+  if (name === null || lastSegment(name) !== cls) return false;
+  const resolved = resolveName(name, imports);
+  const module = resolved.slice(0, resolved.length - cls.length - 1);
+  return LIGHTNING_MODULES.has(module) || (resolved === name && LIGHTNING_MODULES.has(name.split('.')[0]));
+}
+
+/**
+ * The recurrent layer of a LightningModule of this file whose training clips nothing itself (no manual optimization,
+ * no `configure_gradient_clipping`, no clipping call), or null.
+ */
+function unclippedLightningLayer(facts: FileFacts): { node: SyntaxNode; name: string } | null {
+  const root = facts.root;
+  const modules = descendants(root, 'class_definition').filter((cls) => {
     const bases = cls.childForFieldName('superclasses');
-    return bases !== null && namedChildren(bases).some((b) => isLightning(dottedName(b), 'LightningModule'));
+    return bases !== null && namedChildren(bases).some((b) => isLightning(dottedName(b), 'LightningModule', facts.imports));
   });
-  if (modules.length === 0) return [];
+  if (modules.length === 0) return null;
   const layer = firstTorchRecurrentLayer(facts);
-  if (!layer || !modules.some((m) => contains(m, layer.node))) return [];
-  const manual = descendants(ctx.root, 'assignment').some((a) =>
+  if (!layer || !modules.some((m) => contains(m, layer.node))) return null;
+  const manual = descendants(root, 'assignment').some((a) =>
     dottedName(a.childForFieldName('left'))?.endsWith('automatic_optimization') && a.childForFieldName('right')?.type === 'false');
-  const custom = descendants(ctx.root, 'function_definition').some((f) => f.childForFieldName('name')?.text === 'configure_gradient_clipping');
-  const clips = facts.clipCalls(ctx.root).length > 0 || findMethodCalls(ctx.root, 'clip_gradients').length > 0;
-  if (manual || custom || clips) return [];
-  const layerLine = ctx.locationOf(layer.node).line;
+  const custom = descendants(root, 'function_definition').some((f) => f.childForFieldName('name')?.text === 'configure_gradient_clipping');
+  const clips = facts.clipCalls(root).length > 0 || findMethodCalls(root, 'clip_gradients').length > 0;
+  return manual || custom || clips ? null : layer;
+}
+
+/**
+ * For a script that trains a LightningModule of another project file (`model = LitRNN()` after
+ * `from model import LitRNN`, then `trainer.fit(model)`): that module's unclipped recurrent layer.
+ */
+function importedLightningLayer(ctx: RuleContext, project: Project): LayerRef | null {
+  for (const fit of findMethodCalls(ctx.root, 'fit')) {
+    const [argument] = positionalArguments(fit);
+    const name = argument ? dottedName(argument) : null;
+    for (const assignment of name === null ? [] : assignmentsTo(ctx.tree, name)) {
+      const value = assignment.childForFieldName('right');
+      const ctor = value?.type === 'call' ? calleeName(value) : null;
+      const cls = ctor === null ? null : project.resolveClass(project.entry, ctor);
+      if (!cls || cls.source === project.entry) continue;
+      const layer = unclippedLightningLayer(new FileFacts(cls.source.root));
+      if (layer && contains(cls.node, layer.node)) return { ...layer, source: cls.source };
+    }
+  }
+  return null;
+}
+
+/** Lightning: a LightningModule with a recurrent layer, trained by a `Trainer(...)` without `gradient_clip_val`. */
+function checkLightning(ctx: RuleContext, facts: FileFacts, project: Project): CodeFinding[] {
+  const local = unclippedLightningLayer(facts);
+  const layer = local ? { ...local, source: project.entry } : importedLightningLayer(ctx, project);
+  if (!layer) return [];
+  const elsewhere = layer.source !== project.entry;
+  const layerLine: number | string = elsewhere ? `${displayPath(layer.source.file, ctx.file)} line ${layer.source.lineOf(layer.node)}` : ctx.locationOf(layer.node).line;
   return descendants(ctx.root, 'call')
-    .filter((call) => isLightning(calleeName(call), 'Trainer'))
+    .filter((call) => isLightning(calleeName(call), 'Trainer', facts.imports))
     .filter((call) => !keywordArgument(call, 'gradient_clip_val'))
     .map((call) => {
       const edit = appendKeyword(ctx.text, call, `gradient_clip_val=${MAX_NORM}`);
       return ctx.report({
         node: call,
         message: recurrentMessage(layer.name, layerLine, `\`${describeCall(call)}\` is built without \`gradient_clip_val\``),
-        related: [{ location: ctx.locationOf(layer.node), message: `recurrent layer \`${layer.name}\`` }],
+        related: [{ location: layer.source.locationOf(layer.node), message: `recurrent layer \`${layer.name}\`` }],
         fixes: edit ? [{ title: `Clip gradients in the Trainer (gradient_clip_val=${MAX_NORM})`, safe: false, edits: [edit] }] : [],
       });
     });
