@@ -44,6 +44,7 @@ import {
   codePlace,
   highlightedKeys,
   markerLook,
+  labelRows,
   nearestOfEachSeries,
   type ChartSpec,
   type ColorVar,
@@ -386,12 +387,25 @@ function datasets(spec: ChartSpec): ChartDataset<'line', Point[]>[] {
   return out;
 }
 
-function annotations(spec: ChartSpec, runKey: string): Record<string, AnnotationOptions> {
+/** Pixels between stacked marker labels. */
+const LABEL_ROW_PX = 20;
+
+function annotations(spec: ChartSpec, runKey: string, widthPx: number): Record<string, AnnotationOptions> {
   const out: Record<string, AnnotationOptions> = {};
-  for (const marker of spec.markers) {
+  const looks = spec.markers.map((marker) => markerLook(marker, spec.xLabel, highlighted.has(marker.key)));
+  let xMin = Infinity;
+  let xMax = -Infinity;
+  for (const d of spec.datasets) {
+    for (const p of d.points) {
+      if (p.x < xMin) xMin = p.x;
+      if (p.x > xMax) xMax = p.x;
+    }
+  }
+  const rows = labelRows(spec.markers.map((m, i) => ({ x: m.x, text: looks[i].label })), xMax > xMin ? widthPx / (xMax - xMin) : 1);
+  spec.markers.forEach((marker, i) => {
     const stroke = theme.color(marker.color);
     const handlers = markerHandlers(marker, runKey);
-    const look = markerLook(marker, spec.xLabel, highlighted.has(marker.key));
+    const look = looks[i];
     if (marker.box) {
       out[`${marker.key}:box`] = {
         type: 'box',
@@ -423,11 +437,17 @@ function annotations(spec: ChartSpec, runKey: string): Record<string, Annotation
         font: { family: theme.fontFamily, size: 11, weight: look.bold ? 'bold' : 'normal' },
         padding: { x: 4, y: 2 },
         borderRadius: 2,
+        yAdjust: rows[i] * LABEL_ROW_PX,
       },
       ...handlers,
     };
-  }
+  });
   return out;
+}
+
+/** The width of a chart's plot area, near enough for placing labels: the canvas' box less the y axis. */
+function plotWidth(canvas: HTMLCanvasElement): number {
+  return Math.max(100, (canvas.parentElement?.clientWidth ?? 480) - 60);
 }
 
 /** Clicking a marker reveals its log line and linked code line; hovering shows its message as the canvas tooltip. */
@@ -469,7 +489,7 @@ function reveal(key: string, marker: MarkerSpec): void {
   if (message) vscode.postMessage(message);
 }
 
-function chartConfig(spec: ChartSpec, runKey: string): ChartConfiguration<'line', Point[]> {
+function chartConfig(spec: ChartSpec, runKey: string, widthPx: number): ChartConfiguration<'line', Point[]> {
   const font = { family: theme.fontFamily, size: 11 };
   const axis = (title: string | undefined) => ({
     type: 'linear' as const,
@@ -550,7 +570,7 @@ function chartConfig(spec: ChartSpec, runKey: string): ChartConfiguration<'line'
           // Every marker part under the pointer gets the event. The plugin's default (the chart's
           // nearest-on-x) hands a click to one part only, the shaded window, which does not navigate.
           interaction: { mode: 'point', intersect: true },
-          annotations: annotations(spec, runKey),
+          annotations: annotations(spec, runKey, widthPx),
         },
       },
     },
@@ -605,7 +625,7 @@ function createChart(spec: ChartSpec, runKey: string): DrawnChart {
   const tableBox = element('div', 'chart-table-box', card);
   tableBox.tabIndex = 0; // scrollable by keyboard
   tableBox.setAttribute('role', 'region');
-  const chart = new Chart<'line', Point[]>(canvas, chartConfig(spec, runKey));
+  const chart = new Chart<'line', Point[]>(canvas, chartConfig(spec, runKey, plotWidth(canvas)));
   const entry: DrawnChart = { card, title, note, pngButton, csvButton, canvas, tableBox, chart, spec };
   describe(entry);
   return entry;
@@ -623,7 +643,7 @@ function updateChart(entry: DrawnChart, spec: ChartSpec, runKey: string): void {
   }
   if (options.plugins) {
     options.plugins.decimation = { ...options.plugins.decimation, enabled: spec.decimate, algorithm: 'lttb' };
-    options.plugins.annotation = { ...options.plugins.annotation, annotations: annotations(spec, runKey) };
+    options.plugins.annotation = { ...options.plugins.annotation, annotations: annotations(spec, runKey, chart.chartArea?.width ?? plotWidth(chart.canvas)) };
   }
   chart.update('none');
   describe(entry);
@@ -774,7 +794,7 @@ function applyHighlight(view: RunView, scroll: boolean): void {
     entry.card.toggleAttribute('data-highlighted', on);
     if (on && !first) first = entry;
     if (changed && entry.chart.options.plugins) {
-      entry.chart.options.plugins.annotation = { ...entry.chart.options.plugins.annotation, annotations: annotations(entry.spec, view.key) };
+      entry.chart.options.plugins.annotation = { ...entry.chart.options.plugins.annotation, annotations: annotations(entry.spec, view.key, entry.chart.chartArea?.width ?? plotWidth(entry.chart.canvas)) };
       entry.chart.update('none');
     }
   }

@@ -729,3 +729,24 @@ export function nearestOfEachSeries(series: readonly (readonly number[])[], x: n
   });
   return out;
 }
+
+/**
+ * Rows for marker labels drawn centred on their lines along the top of a chart, so that labels of markers close
+ * together (a plateau starting a few epochs before a collapse) stack instead of covering each other: each label
+ * takes the first row where it clears the labels already there. `pxPerUnit` turns x into pixels; a label is
+ * about `charPx` per character plus its padding. Returns each marker's row (0 = the top), in the given order.
+ */
+export function labelRows(labels: readonly { x: number; text: string }[], pxPerUnit: number, charPx = 6.5, gapPx = 4): number[] {
+  const order = labels.map((_, i) => i).sort((a, b) => labels[a].x - labels[b].x);
+  const rightEdges: number[] = [];
+  const rows = new Array<number>(labels.length).fill(0);
+  for (const i of order) {
+    const half = (labels[i].text.length * charPx + 8) / 2;
+    const centre = labels[i].x * pxPerUnit;
+    let row = rightEdges.findIndex((right) => right + gapPx <= centre - half);
+    if (row === -1) row = rightEdges.push(-Infinity) - 1;
+    rightEdges[row] = centre + half;
+    rows[i] = row;
+  }
+  return rows;
+}

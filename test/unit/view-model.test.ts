@@ -11,6 +11,7 @@ import {
   formatValue,
   formatX,
   markerPlace,
+  labelRows,
   nearestOfEachSeries,
   yRange,
   smooth,
@@ -580,4 +581,17 @@ test('a hover lists the nearest point of every series that spans the x, whatever
   assert.deepEqual(nearestOfEachSeries([steps, epochs, short], 39), [[0, 7]]);
   assert.deepEqual(nearestOfEachSeries([[], epochs], 355), [[1, 3]]);
   assert.deepEqual(nearestOfEachSeries([[], epochs], 360), []);
+});
+
+test('marker labels close together stack in rows; labels with room stay on the top row', () => {
+  // 5 px per epoch (a narrow panel): the plateau label at epoch 10 (53 px wide) and the collapse label at epoch 24
+  // (151 px wide, centred at 120 px) would overlap.
+  const plateau = { x: 10, text: 'plateau' };
+  const collapse = { x: 24, text: 'collapse · epoch 24–27' };
+  assert.deepEqual(labelRows([plateau, collapse], 5), [0, 1]);
+  // 8 px per epoch: 112 px apart, room for both on the top row.
+  assert.deepEqual(labelRows([plateau, collapse], 8), [0, 0]);
+  // A third label clear of the first takes the top row again; the input order does not matter.
+  assert.deepEqual(labelRows([{ x: 60, text: 'divergence' }, collapse, plateau], 5), [0, 1, 0]);
+  assert.deepEqual(labelRows([], 8), []);
 });
