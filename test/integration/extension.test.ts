@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainDxApi } from '../../src/extension/extension';
 import type { HostMessage } from '../../src/protocol/messages';
+import { codeOf, diagnosticsWhen, EXTENSION_ID, until, withCode } from './helpers';
 
-const EXTENSION_ID = 'traindx.traindx';
 const FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures');
 
 function folder(): vscode.Uri {
@@ -19,44 +19,6 @@ function folder(): vscode.Uri {
 const logUri = () => vscode.Uri.joinPath(folder(), 'gru-run', 'train.log');
 const scriptUri = () => vscode.Uri.joinPath(folder(), 'gru-run', 'train.py');
 
-function codeOf(diagnostic: vscode.Diagnostic): string | undefined {
-  const code = diagnostic.code;
-  return typeof code === 'object' && code !== null ? String(code.value) : code === undefined ? undefined : String(code);
-}
-
-/** Resolves with the diagnostics of `uri` once `accept` holds, waiting on change events (never sleeping). */
-function diagnosticsWhen(uri: vscode.Uri, accept: (diagnostics: vscode.Diagnostic[]) => boolean, timeoutMs = 20_000): Promise<vscode.Diagnostic[]> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const current = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'TrainDx');
-      if (!accept(current)) return false;
-      subscription.dispose();
-      clearTimeout(timer);
-      resolve(current);
-      return true;
-    };
-    const subscription = vscode.languages.onDidChangeDiagnostics((e) => {
-      if (e.uris.some((u) => u.toString() === uri.toString())) check();
-    });
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      const got = vscode.languages.getDiagnostics(uri).map((d) => `${codeOf(d)}@${d.range.start.line}`);
-      reject(new Error(`timed out waiting for diagnostics on ${uri.path}; have [${got.join(', ')}]`));
-    }, timeoutMs);
-    check();
-  });
-}
-
-/** Polls a condition that has no event (the extension's own state), with a deadline. */
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const withCode = (id: string) => (diagnostics: vscode.Diagnostic[]) => diagnostics.some((d) => codeOf(d) === id);
 
 describe('TrainDx on the seed-000 GRU run', () => {
   let api: TrainDxApi;

@@ -4,52 +4,13 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TrainDxApi } from '../../src/extension/extension';
+import { codeOf, diagnosticsWhen, EXTENSION_ID, until, withCode, without } from './helpers';
 
-const EXTENSION_ID = 'traindx.traindx';
 /** Cells of `notebook/gru.ipynb`, 0-based as VS Code counts them: the model cell and the `fit` cell. */
 const MODEL_CELL = 3;
 const FIT_CELL = 4;
 
 const notebookUri = () => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'notebook', 'gru.ipynb');
-
-function codeOf(diagnostic: vscode.Diagnostic): string | undefined {
-  const code = diagnostic.code;
-  return typeof code === 'object' && code !== null ? String(code.value) : code === undefined ? undefined : String(code);
-}
-
-/** Resolves with the TrainDx diagnostics of `uri` once `accept` holds, waiting on change events. */
-function diagnosticsWhen(uri: vscode.Uri, accept: (diagnostics: vscode.Diagnostic[]) => boolean, timeoutMs = 20_000): Promise<vscode.Diagnostic[]> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const current = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'TrainDx');
-      if (!accept(current)) return;
-      subscription.dispose();
-      clearTimeout(timer);
-      resolve(current);
-    };
-    const subscription = vscode.languages.onDidChangeDiagnostics((e) => {
-      if (e.uris.some((u) => u.toString() === uri.toString())) check();
-    });
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      const got = vscode.languages.getDiagnostics(uri).map((d) => `${codeOf(d)}@${d.range.start.line}`);
-      reject(new Error(`timed out waiting for diagnostics on ${uri.toString()}; have [${got.join(', ')}]`));
-    }, timeoutMs);
-    check();
-  });
-}
-
-const withCode = (id: string) => (diagnostics: vscode.Diagnostic[]) => diagnostics.some((d) => codeOf(d) === id);
-const without = (id: string) => (diagnostics: vscode.Diagnostic[]) => !withCode(id)(diagnostics);
-
-/** Polls until `check` holds (the panel's messages are coalesced, so there is no single event to wait on). */
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('TrainDx in a Jupyter notebook', () => {
   let notebook: vscode.NotebookDocument;

@@ -5,35 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { TrainDxApi } from '../../src/extension/extension';
-
-const EXTENSION_ID = 'traindx.traindx';
-
-function codeOf(diagnostic: vscode.Diagnostic): string | undefined {
-  const code = diagnostic.code;
-  return typeof code === 'object' && code !== null ? String(code.value) : code === undefined ? undefined : String(code);
-}
-
-/** Resolves with the TrainDx diagnostics of `uri` once `accept` holds, waiting on change events. */
-function diagnosticsWhen(uri: vscode.Uri, accept: (diagnostics: vscode.Diagnostic[]) => boolean, timeoutMs = 20_000): Promise<vscode.Diagnostic[]> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const current = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'TrainDx');
-      if (!accept(current)) return;
-      subscription.dispose();
-      clearTimeout(timer);
-      resolve(current);
-    };
-    const subscription = vscode.languages.onDidChangeDiagnostics((e) => {
-      if (e.uris.some((u) => u.toString() === uri.toString())) check();
-    });
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      const got = vscode.languages.getDiagnostics(uri).map((d) => `${codeOf(d)}@${d.range.start.line}`);
-      reject(new Error(`timed out waiting for diagnostics on ${uri.toString()}; have [${got.join(', ')}]`));
-    }, timeoutMs);
-    check();
-  });
-}
+import { codeOf, diagnosticsWhen, EXTENSION_ID } from './helpers';
 
 describe('TrainDx linking a log to its script through the launch script', () => {
   const root = () => vscode.workspace.workspaceFolders![0].uri;

@@ -2,8 +2,7 @@
 // with the TrainDx extension under development loaded.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-
-const EXTENSION_ID = 'traindx.traindx';
+import { EXTENSION_ID } from './helpers';
 
 describe('harness', () => {
   it('opens the fixture workspace', () => {
