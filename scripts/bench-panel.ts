@@ -4,21 +4,9 @@
 // Called by scripts/bench.ts; rows are [what, size, time, note] like the rest of the bench.
 import type { Run, Series } from '../src/engine/types';
 import { runsUpdate, toRunData } from '../src/extension/run-data';
+import { fmt, time } from './bench-util';
 
 const POINTS = 1_000_000;
-
-function time<T>(fn: () => T, repeat: number): { ms: number; value: T } {
-  let best = Infinity;
-  let value!: T;
-  for (let i = 0; i < repeat; i++) {
-    const t0 = process.hrtime.bigint();
-    value = fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return { ms: best, value };
-}
-
-const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 
 /** A per-step series of `n` points: steps, epochs of `perEpoch` steps, a clock, noise, a NaN stretch. */
 function bigSeries(name: string, n: number, shape: (i: number) => number, perEpoch = 10_000): Series {

@@ -9,32 +9,9 @@ import { detectCurves } from '../src/engine/curves';
 import { RunBuilder } from '../src/engine/logs/series-builder';
 import { loadPythonParser } from '../src/node/grammar';
 import { LogFile } from '../src/node/log-file';
+import { fmt, time, timeAsync } from './bench-util';
 
 const dir = mkdtempSync(join(tmpdir(), 'traindx-bench-'));
-
-function time<T>(fn: () => T, repeat = 1): { ms: number; value: T } {
-  let best = Infinity;
-  let value!: T;
-  for (let i = 0; i < repeat; i++) {
-    const t0 = process.hrtime.bigint();
-    value = fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return { ms: best, value };
-}
-
-async function timeAsync<T>(fn: () => Promise<T>, repeat = 1): Promise<{ ms: number; value: T }> {
-  let best = Infinity;
-  let value!: T;
-  for (let i = 0; i < repeat; i++) {
-    const t0 = process.hrtime.bigint();
-    value = await fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return { ms: best, value };
-}
-
-const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 const rows: string[][] = [];
 
 /** A Keras verbose-1 log as written to a file: 200 `\b`/`\r` progress updates per epoch. */
