@@ -11,16 +11,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { applyFixes } from '../../src/engine/code/fix-all';
-import { analyzeCode } from '../../src/engine/code/index';
-import { syntaxProblems, type PythonParser } from '../../src/engine/code/python';
+import type { PythonParser } from '../../src/engine/code/python';
 import { applyEdits, LineIndex } from '../../src/engine/text';
 import type { CodeFinding, Severity } from '../../src/engine/types';
-import { loadPythonParser } from '../../src/node/grammar';
+import { findingsOf, sharedParser, syntaxProblemsOf } from './code-rule-tables';
 import { ROOT } from './fixtures';
 
-/** Lines joined with `\n`, with a final newline. */
-export const py = (...lines: string[]): string => `${lines.join('\n')}\n`;
-export const crlf = (text: string): string => text.replace(/\r?\n/g, '\r\n');
+export { crlf, py } from './code-rule-tables';
 export const codeFixture = (name: string): string => readFileSync(join(ROOT, 'test/fixtures/code', name), 'utf8');
 
 export interface ExpectedFix {
@@ -48,10 +45,8 @@ export interface QuietCase {
   readonly text: string;
 }
 
-let parser: PythonParser | undefined;
-
 export function ruleFindings(p: PythonParser, rule: string, text: string): CodeFinding[] {
-  return analyzeCode(p, text, 'train.py').filter((f) => f.id === rule);
+  return findingsOf(p, text, rule);
 }
 
 /** Python's own parser on a text: the guard against bad indentation, which tree-sitter accepts. */
@@ -62,8 +57,9 @@ export function assertPythonParses(text: string): void {
 
 /** Registers the tables as node:test suites. */
 export function ruleTable(rule: string, mustReport: readonly ReportCase[], mustNotReport: readonly QuietCase[]): void {
+  let parser: PythonParser | undefined;
   before(async () => {
-    parser = await loadPythonParser();
+    parser = await sharedParser();
   });
   const p = (): PythonParser => {
     assert.ok(parser);
@@ -102,8 +98,7 @@ export function ruleTable(rule: string, mustReport: readonly ReportCase[], mustN
         const again = applyFixes(p(), fixed, 'train.py', { rules: [rule], unsafe: true });
         assert.deepEqual(again.applied, []);
         assert.equal(again.text, fixed);
-        const problems = p().withTree(fixed, (tree) => syntaxProblems(tree.rootNode).map((n) => `${n.type} at ${n.startIndex}`));
-        assert.deepEqual(problems, []);
+        assert.deepEqual(syntaxProblemsOf(p(), fixed), []);
         assertPythonParses(fixed);
         if (c.text.includes('\r\n')) assert.equal(fixed.replace(/\r\n/g, '').includes('\n'), false, 'CRLF kept throughout');
       });

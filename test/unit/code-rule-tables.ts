@@ -7,6 +7,7 @@ import { applyEdits, LineIndex } from '../../src/engine/text';
 import type { CodeFinding } from '../../src/engine/types';
 import { loadPythonParser } from '../../src/node/grammar';
 
+/** Lines joined with `\n`, with a final newline. */
 export const py = (...lines: string[]): string => `${lines.join('\n')}\n`;
 export const crlf = (text: string): string => text.replace(/\r?\n/g, '\r\n');
 export const tabs = (text: string): string => text.replace(/^( {4})+/gm, (m) => '\t'.repeat(m.length / 4));
