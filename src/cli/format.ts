@@ -1,8 +1,8 @@
 import { LineIndex } from '../engine/text';
-import type { CodeFinding, CurveFinding, Fix, Related, Severity } from '../engine/types';
+import type { CodeFinding, CurveFinding, Related, Severity } from '../engine/types';
 import type { Report } from '../node/workspace-analysis';
 import { notebookCodeJson, notebookFindings, notebookRunsJson, notebookSarif, notebookText } from './notebook-format';
-import { runJson } from './run-json';
+import { codeFindingJson, fixJson, runJson } from './run-json';
 
 /** Severities at or above which the CLI exits with 1. */
 export function isProblem(severity: Severity): boolean {
@@ -36,19 +36,8 @@ export function toJson(report: Report): string {
       return {
         file: script.file,
         findings: script.findings.map((f) => {
-          const start = lines.positionAt(f.start);
-          const end = lines.positionAt(f.end);
-          return {
-            id: f.id,
-            severity: f.severity,
-            line: start.line,
-            column: start.column,
-            endLine: end.line,
-            endColumn: end.column,
-            message: f.message,
-            related: f.related.map(relatedJson),
-            fixes: f.fixes.map((fix) => fixJson(fix, lines)),
-          };
+          const at = (offset: number) => lines.positionAt(offset);
+          return codeFindingJson(f, at, relatedJson, (fix) => fixJson(fix, at));
         }),
       };
     }).concat(notebookCodeJson(report.notebooks ?? [])),
@@ -57,21 +46,8 @@ export function toJson(report: Report): string {
   return JSON.stringify(document, null, 2);
 }
 
-/** JSON has no NaN or Infinity: those travel as strings. */
 function relatedJson(related: Related) {
   return { file: related.location.file, line: related.location.line, column: related.location.column ?? null, message: related.message };
-}
-
-function fixJson(fix: Fix, lines: LineIndex) {
-  return {
-    title: fix.title,
-    safe: fix.safe,
-    edits: fix.edits.map((edit) => {
-      const start = lines.positionAt(edit.start);
-      const end = lines.positionAt(edit.end);
-      return { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column, newText: edit.newText };
-    }),
-  };
 }
 
 // --------------------------------------------------------------------------------------------------------------

@@ -8,9 +8,9 @@
 
 import type { CellCodeFinding, CellRelated } from '../engine/notebook/index';
 import { LineIndex } from '../engine/text';
-import type { Fix, Severity } from '../engine/types';
+import type { Severity } from '../engine/types';
 import type { NotebookReport } from '../node/notebook-analysis';
-import { runJson } from './run-json';
+import { codeFindingJson, fixJson, runJson } from './run-json';
 
 /** Every finding of the notebooks, for counts and the exit code. */
 export function notebookFindings(notebooks: readonly NotebookReport[]) {
@@ -95,34 +95,11 @@ export function notebookRunsJson(notebooks: readonly NotebookReport[]) {
 export function notebookCodeJson(notebooks: readonly NotebookReport[]) {
   return notebooks.map((nb) => {
     const lines = new CellLines(nb);
-    const fixJson = (fix: Fix & { cell: number }) => ({
-      title: fix.title,
-      safe: fix.safe,
-      cell: fix.cell + 1,
-      edits: fix.edits.map((edit) => {
-        const start = lines.at(fix.cell, edit.start);
-        const end = lines.at(fix.cell, edit.end);
-        return { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column, newText: edit.newText };
-      }),
-    });
     return {
       file: nb.file,
-      findings: nb.code.map((f: CellCodeFinding) => {
-        const start = lines.at(f.cell, f.start);
-        const end = lines.at(f.cell, f.end);
-        return {
-          id: f.id,
-          severity: f.severity,
-          cell: f.cell + 1,
-          line: start.line,
-          column: start.column,
-          endLine: end.line,
-          endColumn: end.column,
-          message: f.message,
-          related: f.related.map(relatedJson),
-          fixes: f.fixes.map(fixJson),
-        };
-      }),
+      findings: nb.code.map((f: CellCodeFinding) =>
+        codeFindingJson(f, (offset) => lines.at(f.cell, offset), relatedJson, (fix) => fixJson(fix, (offset) => lines.at(fix.cell, offset), fix.cell + 1), f.cell + 1),
+      ),
     };
   });
 }

@@ -1,4 +1,4 @@
-import type { CurveFinding, Related, Run } from '../engine/types';
+import type { CodeFinding, CurveFinding, Fix, Related, Run } from '../engine/types';
 
 /** A number as JSON can hold it: NaN and the infinities become the strings `NaN`, `Infinity`, `-Infinity`. */
 export function jsonNumber(value: number): number | string {
@@ -37,5 +37,48 @@ export function runJson<R extends Related>(
       message: f.message,
       related: f.related.map(related),
     })),
+  };
+}
+
+type At = (offset: number) => { line: number; column: number };
+
+/** One fix of the JSON document: its edits as 1-based line/column ranges (`at` turns offsets into them). */
+export function fixJson(fix: Fix, at: At, cell?: number) {
+  return {
+    title: fix.title,
+    safe: fix.safe,
+    ...(cell === undefined ? {} : { cell }),
+    edits: fix.edits.map((edit) => {
+      const start = at(edit.start);
+      const end = at(edit.end);
+      return { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column, newText: edit.newText };
+    }),
+  };
+}
+
+/**
+ * One code finding of the JSON document, for a script or a notebook cell (`cell`, 1-based, beside its line); a
+ * notebook fix may edit another cell than its finding's, so each fix brings its own place.
+ */
+export function codeFindingJson<R extends Related, F extends Fix>(
+  f: CodeFinding & { readonly related: readonly R[]; readonly fixes: readonly F[] },
+  at: At,
+  related: (r: R) => object,
+  fix: (fix: F) => object,
+  cell?: number,
+) {
+  const start = at(f.start);
+  const end = at(f.end);
+  return {
+    id: f.id,
+    severity: f.severity,
+    ...(cell === undefined ? {} : { cell }),
+    line: start.line,
+    column: start.column,
+    endLine: end.line,
+    endColumn: end.column,
+    message: f.message,
+    related: f.related.map(related),
+    fixes: f.fixes.map(fix),
   };
 }
