@@ -4,6 +4,7 @@ import { fixAllSafe } from '../engine/code/fix-all';
 import type { PythonParser } from '../engine/code/python';
 import { loadPythonParser } from '../node/grammar';
 import { Indexer, Priority, type IndexProgress } from '../node/indexer';
+import { NewFolders } from '../node/new-folders';
 import { FixProvider } from './code-actions';
 import { Config } from './config';
 import { registerMarkerSync } from './marker-sync';
@@ -17,6 +18,8 @@ import { TrainingWorkspace } from './training-workspace';
 const TYPING_DEBOUNCE_MS = 300;
 /** A growing log is re-read at most this often. */
 const LOG_DEBOUNCE_MS = 250;
+/** Folders created while the editor runs are looked into this often (see NewFolders). */
+const NEW_FOLDER_POLL_MS = 2_000;
 /** The status bar's indexing progress is updated at most this often. */
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -77,9 +80,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
     if (vscode.window.visibleTextEditors.some((e) => e.document.uri.toString() === key)) return Priority.visible;
     return vscode.workspace.textDocuments.some((d) => d.uri.toString() === key) ? Priority.open : Priority.background;
   };
+  // Linux's watcher misses what is inside a folder that appears whole (`mkdir -p`, `cp -r`): look into it ourselves.
+  const isExcludedFolder = (path: string): boolean => {
+    const uri = vscode.Uri.file(path);
+    const relative = vscode.workspace.asRelativePath(uri, false);
+    if (relative === uri.fsPath || uri.path.endsWith('/.ipynb_checkpoints')) return true; // outside the workspace
+    return config.logExclude.some((g) => minimatch(relative, g, { dot: true }) || minimatch(`${relative}/`, g, { dot: true }));
+  };
+  const newFolders = new NewFolders({
+    isLog: (path) => isLog(vscode.Uri.file(path)),
+    isExcluded: isExcludedFolder,
+    changed: (path) => indexer.add(vscode.Uri.file(path).toString(), priorityOf(vscode.Uri.file(path))),
+    deleted: (path) => workspace.deleted(vscode.Uri.file(path)),
+  });
+  const newFolderPoll = setInterval(() => void newFolders.poll(), NEW_FOLDER_POLL_MS);
+  context.subscriptions.push({ dispose: () => clearInterval(newFolderPoll) });
   const pending = new Map<string, NodeJS.Timeout>();
   const refreshSoon = (uri: vscode.Uri) => {
-    if (!isLog(uri)) return;
+    if (!isLog(uri)) {
+      if (uri.scheme === 'file') void newFolders.created(uri.fsPath);
+      return;
+    }
     clearTimeout(pending.get(uri.toString()));
     pending.set(uri.toString(), setTimeout(() => {
       pending.delete(uri.toString());
@@ -91,9 +112,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
   context.subscriptions.push(
     logs, scripts,
     logs.onDidCreate(refreshSoon),
-    logs.onDidChange(refreshSoon),
+    logs.onDidChange((uri) => isLog(uri) && refreshSoon(uri)),
     // A deleted folder raises one event for the folder, none for the files in it.
-    logs.onDidDelete((uri) => workspace.deleted(uri)),
+    logs.onDidDelete((uri) => {
+      newFolders.deleted(uri.fsPath);
+      workspace.deleted(uri);
+    }),
     scripts.onDidChange((uri) => void workspace.scriptChangedOnDisk(uri)),
     { dispose: () => pending.forEach(clearTimeout) },
   );

@@ -36,7 +36,9 @@ export function run(): Promise<void> {
 }
 
 export async function runSuites(suites: readonly Suite[]): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  // TRAINDX_GREP runs only the tests whose full title matches (while working on one test).
+  const grep = process.env.TRAINDX_GREP || undefined;
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec', grep });
   for (const suite of suites) {
     // Define describe/it/before/... globally for this "file", as Mocha's own loader does.
     mocha.suite.emit('pre-require', globalThis, suite.name, mocha);
