@@ -25,21 +25,29 @@ export interface NewFolderOptions {
   readonly idleMs?: number;
   /** The most folders followed at once; the oldest is let go first (default 64). */
   readonly maxFolders?: number;
-  /** The most entries listed per folder tree per poll (a safety net for huge trees; default 5,000). */
+  /**
+   * The most folder entries listed per poll, all folders together; folders take turns when they need more. A
+   * folder whose tree alone holds more (a dataset copied in) is let go: the cost of a poll stays bounded.
+   * Default 5,000.
+   */
   readonly maxEntries?: number;
   /** The clock, in ms (tests pass a fake one). */
   readonly now?: () => number;
 }
 
 interface Followed {
-  /** Log path → `size:mtimeMs` when last seen. */
+  /** Log path → `size:mtimeMs:inode` when last seen. */
   readonly logs: Map<string, string>;
   lastChange: number;
+  /** Entries in the folder's tree at the last listing: what listing it again costs. */
+  entries: number;
 }
 
 export class NewFolders {
   private readonly folders = new Map<string, Followed>();
   private polling: Promise<void> | undefined;
+  /** The folder the next poll starts with, when the last one ran out of entries before the end. */
+  private nextTurn: string | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: NewFolderOptions) {
@@ -65,13 +73,17 @@ export class NewFolders {
     for (const folder of this.folders.keys()) {
       if (isWithin(folder, path)) this.folders.delete(folder);
     }
-    this.folders.set(path, { logs: new Map(), lastChange: this.now() });
+    this.folders.set(path, { logs: new Map(), lastChange: this.now(), entries: 0 });
     const max = this.options.maxFolders ?? 64;
     for (const folder of this.folders.keys()) {
       if (this.folders.size <= max) break;
       this.folders.delete(folder);
     }
-    await this.look(path);
+    await this.look(path, this.maxEntries);
+  }
+
+  private get maxEntries(): number {
+    return this.options.maxEntries ?? 5_000;
   }
 
   /** Something was deleted at `path`: stop following it and anything below it. */
@@ -81,11 +93,30 @@ export class NewFolders {
     }
   }
 
-  /** Looks into every followed folder once; a poll already under way is joined, not doubled. */
+  /**
+   * Looks into the followed folders, as many as the entry budget allows, starting where the last poll stopped;
+   * a poll already under way is joined, not doubled.
+   */
   poll(): Promise<void> {
     this.polling ??= (async () => {
       try {
-        for (const folder of [...this.folders.keys()]) await this.look(folder);
+        const folders = [...this.folders.keys()];
+        const first = Math.max(0, this.nextTurn === undefined ? 0 : folders.indexOf(this.nextTurn));
+        this.nextTurn = undefined;
+        let budget = this.maxEntries;
+        for (let i = 0; i < folders.length; i++) {
+          const folder = folders[(first + i) % folders.length];
+          if (budget < Math.min(this.maxEntries, this.folders.get(folder)?.entries ?? 0)) {
+            this.nextTurn = folder;
+            break;
+          }
+          const used = await this.look(folder, budget);
+          if (used >= budget && budget < this.maxEntries && this.folders.has(folder)) {
+            this.nextTurn = folder; // it outgrew what was left: first in line next time
+            break;
+          }
+          budget -= used;
+        }
       } finally {
         this.polling = undefined;
       }
@@ -100,15 +131,23 @@ export class NewFolders {
     return false;
   }
 
-  private async look(folder: string): Promise<void> {
+  /** Lists one folder's logs within `budget` entries and reports what changed; returns the entries listed. */
+  private async look(folder: string, budget: number): Promise<number> {
     const followed = this.folders.get(folder);
-    if (!followed) return;
-    const seen = await this.list(folder);
-    if (this.folders.get(folder) !== followed) return; // deleted or replaced while listing
-    if (seen === undefined) {
+    if (!followed) return 0;
+    const listing = await this.list(folder, budget);
+    if (this.folders.get(folder) !== followed) return listing?.entries ?? 0; // deleted or replaced while listing
+    if (listing === undefined) {
       this.folders.delete(folder); // the folder itself is gone: the watcher reports that
-      return;
+      return 0;
     }
+    if (listing.entries > budget) {
+      // Only a folder bigger than a whole poll's budget gets here (others wait for their turn): let it go.
+      if (budget >= this.maxEntries) this.folders.delete(folder);
+      return budget;
+    }
+    followed.entries = listing.entries;
+    const seen = listing.logs;
     let change = false;
     for (const [path, version] of seen) {
       if (followed.logs.get(path) === version) continue;
@@ -124,15 +163,18 @@ export class NewFolders {
     }
     if (change) followed.lastChange = this.now();
     else if (this.now() - followed.lastChange > (this.options.idleMs ?? 30 * 60_000)) this.folders.delete(folder);
+    return listing.entries;
   }
 
-  /** The logs below `root` with their versions, or undefined when `root` cannot be read. */
-  private async list(root: string): Promise<Map<string, string> | undefined> {
+  /**
+   * The logs below `root` with their versions and the entries listed, or undefined when `root` cannot be read.
+   * Stops past `budget` entries (then `entries > budget` and the logs are incomplete).
+   */
+  private async list(root: string, budget: number): Promise<{ logs: Map<string, string>; entries: number } | undefined> {
     const logs = new Map<string, string>();
     const pending = [root];
     let entries = 0;
-    const maxEntries = this.options.maxEntries ?? 5_000;
-    while (pending.length > 0 && entries < maxEntries) {
+    while (pending.length > 0 && entries <= budget) {
       const folder = pending.shift()!;
       let dirents;
       try {
@@ -142,7 +184,7 @@ export class NewFolders {
         continue;
       }
       for (const dirent of dirents) {
-        if (++entries > maxEntries) break;
+        if (++entries > budget) break;
         const path = join(folder, dirent.name);
         if (dirent.isDirectory()) {
           if (!this.options.isExcluded(path)) pending.push(path);
@@ -156,7 +198,7 @@ export class NewFolders {
         }
       }
     }
-    return logs;
+    return { logs, entries };
   }
 }
 

@@ -109,6 +109,25 @@ describe('NewFolders (logs in folders the watcher does not see into)', () => {
     t.done();
   });
 
+  it('lists at most maxEntries entries a poll, folders taking turns, and lets go of a tree bigger than that', async () => {
+    const t = setup({ maxEntries: 10 });
+    for (const name of ['a', 'b']) {
+      for (let i = 0; i < 6; i++) t.write(`${name}/f${i}.txt`, 'x');
+      await t.folders.created(join(t.root, name));
+    }
+    t.write('a/train.log', 'epoch 1 loss 0.5\n');
+    t.write('b/train.log', 'epoch 1 loss 0.5\n');
+    // 7 entries each: one folder fits in a poll's 10, the other waits for the next poll.
+    await t.folders.poll();
+    assert.deepEqual(t.take(t.changed), ['a/train.log']);
+    await t.folders.poll();
+    assert.deepEqual(t.take(t.changed), ['b/train.log']);
+    for (let i = 0; i < 11; i++) t.write(`big/f${i}.txt`, 'x');
+    await t.folders.created(join(t.root, 'big'));
+    assert.deepEqual(t.folders.followed, [join(t.root, 'a'), join(t.root, 'b')], 'a tree of 11 entries is let go');
+    t.done();
+  });
+
   it('joins a poll already under way instead of listing twice', async () => {
     const t = setup();
     t.write('runs/train.log', 'epoch 1 loss 0.5\n');
