@@ -10,7 +10,7 @@ import { Config } from './config';
 import { registerMarkerSync } from './marker-sync';
 import { NotebookProblems } from './notebooks';
 import { CurvePanel, registerCurvePanelSerializer, type RevealTarget } from './panel';
-import { RunsView } from './runs-view';
+import { REVEAL_NOTEBOOK_RUN, RunsView } from './runs-view';
 import { TrainingStatus } from './status';
 import { TrainingWorkspace } from './training-workspace';
 
@@ -169,8 +169,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
   };
   registerCurvePanelSerializer(context, runSource, reveal);
   registerMarkerSync(context);
-  const status = new TrainingStatus(workspace);
-  const runsView = new RunsView(workspace);
+  const status = new TrainingStatus({
+    latest: () => {
+      const [log, notebook] = [workspace.latest(), notebooks.latest()];
+      return !notebook || (log && log.updatedAt >= notebook.updatedAt) ? log : notebook;
+    },
+    problems: () => workspace.summary().problems + notebooks.problems(),
+  });
+  const runsView = new RunsView(() => [...workspace.listRuns(), ...notebooks.listRuns()]);
   context.subscriptions.push(runsView, vscode.window.createTreeView('traindx.runs', { treeDataProvider: runsView, showCollapseAll: true }));
   // A run that stops writing raises no file event: look for silence now and then.
   const liveCheck = setInterval(() => workspace.checkLive(), 60_000);
@@ -182,7 +188,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
       status.refresh();
       runsView.refresh();
     }),
-    notebooks.onDidChange(() => CurvePanel.current?.update()),
+    notebooks.onDidChange(() => {
+      CurvePanel.current?.update();
+      status.refresh();
+      runsView.refresh();
+    }),
+    vscode.commands.registerCommand(REVEAL_NOTEBOOK_RUN, (key: unknown) => typeof key === 'string' && notebooks.revealRun(key)),
   );
   /** The run to show for what the user is looking at: the active log's latest run, or the active notebook's. */
   const activeRunKey = (): string | undefined => {

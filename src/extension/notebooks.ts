@@ -14,6 +14,7 @@ import type { RunData } from '../protocol/messages';
 import type { Config } from './config';
 import { DiagnosticFactory, findingId } from './diagnostics';
 import { toRunData } from './run-data';
+import type { LatestRun, RunListing } from './training-workspace';
 
 /** Where VS Code keeps a cell's stream outputs. Other output items (images, HTML) are never decoded. */
 const STREAM_MIMES: Readonly<Record<string, string>> = {
@@ -45,6 +46,11 @@ interface NotebookState {
   readonly uris: readonly vscode.Uri[];
   /** The runs of the cells' outputs, in document order. */
   readonly runs: readonly NotebookRun[];
+  /** Problems on the notebook's cells, curve and code. */
+  readonly problems: number;
+  /** Points in all its runs, and Date.now() when that number last changed (a cell's output grew), else 0. */
+  readonly points: number;
+  readonly updatedAt: number;
 }
 
 /**
@@ -120,6 +126,27 @@ export class NotebookProblems implements vscode.Disposable, vscode.CodeActionPro
   /** Every open notebook's runs, for the curve panel. */
   runData(): RunData[] {
     return [...this.states.values()].flatMap((state) => state.runs.map((r) => ({ ...toRunData(r.run, r.findings, r.key), label: r.label })));
+  }
+
+  /** Every open notebook's runs, for the Runs view. */
+  listRuns(): RunListing[] {
+    return [...this.states].flatMap(([uri, state]) =>
+      state.runs.map((r) => ({ key: r.key, label: r.label, uri: vscode.Uri.parse(uri), isFile: false, cell: r.cell, run: r.run, findings: r.findings })),
+    );
+  }
+
+  /** The notebook run whose output grew last, for the status bar. */
+  latest(): LatestRun | undefined {
+    let best: [string, NotebookState] | undefined;
+    for (const entry of this.states) if (entry[1].runs.length > 0 && (!best || entry[1].updatedAt > best[1].updatedAt)) best = entry;
+    return best && { uri: vscode.Uri.parse(best[0]), run: best[1].runs.at(-1)!, updatedAt: best[1].updatedAt };
+  }
+
+  /** Problems on the open notebooks' cells. */
+  problems(): number {
+    let n = 0;
+    for (const state of this.states.values()) n += state.problems;
+    return n;
   }
 
   /** The key of a notebook's last run (the cell trained last in document order), if its outputs hold runs. */
@@ -199,11 +226,17 @@ export class NotebookProblems implements vscode.Disposable, vscode.CodeActionPro
       const several = (perCell.get(r.cell) ?? 0) > 1 ? ` (run ${n})` : '';
       return { key: `${key}#cell${r.cell + 1}.${i}`, label: `${name} · cell ${r.cell + 1}${several}`, cell: r.cell, run: r.run, findings: r.findings };
     });
+    const points = runs.reduce((n, r) => n + r.run.series.reduce((m, s) => m + s.length, 0), 0);
+    const previous = this.states.get(key);
     const state: NotebookState = {
       versions: new Map(cells.map((c) => [c.document.uri.toString(), c.document.version])),
       code,
       uris: cells.map((c) => c.document.uri),
       runs,
+      problems: [...byCell.values()].reduce((n, ds) => n + ds.length, 0),
+      points,
+      // Only output that grows while the notebook is open makes it the latest run (the status bar's).
+      updatedAt: previous && previous.points !== points ? Date.now() : (previous?.updatedAt ?? 0),
     };
     this.states.set(key, state);
     this.changed.fire();

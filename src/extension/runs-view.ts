@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { pointLabel } from '../engine/curves/detector';
 import type { CurveFinding, Severity } from '../engine/types';
-import type { RunListing, TrainingWorkspace } from './training-workspace';
+import type { RunListing } from './training-workspace';
 
 /** A node of the Runs view: a run, or one of its findings. */
 export type RunsNode =
@@ -10,15 +10,18 @@ export type RunsNode =
 
 const SEVERITY_ICON: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'info', hint: 'lightbulb' };
 
+/** The command that shows the notebook cell whose output holds a run (the run's key as argument). */
+export const REVEAL_NOTEBOOK_RUN = 'traindx.revealNotebookRun';
+
 /**
- * The Explorer's "Training Runs" view: runs, then their findings. A run opens the curve panel on it; a
- * finding reveals its log line.
+ * The Explorer's "Training Runs" view: runs (of logs and of notebook cells' outputs), then their findings. A run
+ * opens the curve panel on it; a finding reveals its log line, or the cell whose output shows it.
  */
 export class RunsView implements vscode.TreeDataProvider<RunsNode> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(private readonly workspace: TrainingWorkspace) {}
+  constructor(private readonly runs: () => RunListing[]) {}
 
   refresh(): void {
     this.changed.fire();
@@ -30,8 +33,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
 
   getChildren(node?: RunsNode): RunsNode[] {
     if (!node) {
-      return this.workspace
-        .listRuns()
+      return this.runs()
         .sort((a, b) => a.label.localeCompare(b.label))
         .map((run) => ({ kind: 'run', run }));
     }
@@ -60,7 +62,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode> {
     item.description = finding.message;
     item.tooltip = new vscode.MarkdownString().appendText(finding.message);
     item.iconPath = new vscode.ThemeIcon(SEVERITY_ICON[finding.severity]);
-    if (run.isFile && finding.line !== null) {
+    if (run.cell !== undefined) {
+      item.command = { command: REVEAL_NOTEBOOK_RUN, title: 'Reveal the cell', arguments: [run.key] };
+    } else if (run.isFile && finding.line !== null) {
       const position = new vscode.Position(finding.line - 1, 0);
       item.command = {
         command: 'vscode.open',

@@ -1,5 +1,13 @@
 import * as vscode from 'vscode';
-import type { TrainingWorkspace } from './training-workspace';
+import type { LatestRun } from './training-workspace';
+
+/** Where the status bar item reads from: the logs' runs and the open notebooks' together. */
+export interface StatusSource {
+  /** The run that gained points last. */
+  latest(): LatestRun | undefined;
+  /** Problems in the workspace: logs, scripts and notebooks. */
+  problems(): number;
+}
 
 /** A log that gained data this recently counts as a live run. */
 const LIVE_WINDOW_MS = 60_000;
@@ -12,7 +20,7 @@ export class TrainingStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('traindx.status', vscode.StatusBarAlignment.Left, 50);
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly workspace: TrainingWorkspace) {
+  constructor(private readonly source: StatusSource) {
     this.item.name = 'TrainDx';
     this.item.command = 'traindx.showCurves';
     // Live turns into idle without any event: re-check now and then.
@@ -21,7 +29,7 @@ export class TrainingStatus implements vscode.Disposable {
   }
 
   refresh(): void {
-    const latest = this.workspace.latest();
+    const latest = this.source.latest();
     if (!latest) {
       this.item.hide();
       return;
@@ -35,7 +43,7 @@ export class TrainingStatus implements vscode.Disposable {
       step = Math.max(Number.isNaN(step) ? -Infinity : step, s.step[s.length - 1]);
     }
     const position = Number.isFinite(epoch) ? `epoch ${epoch}` : Number.isFinite(step) ? `step ${step}` : '';
-    const { problems } = this.workspace.summary();
+    const problems = this.source.problems();
     const live = Date.now() - latest.updatedAt < LIVE_WINDOW_MS;
     const name = vscode.workspace.asRelativePath(latest.uri);
     this.item.text = [

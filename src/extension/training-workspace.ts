@@ -56,10 +56,20 @@ export interface RunListing {
   readonly key: string;
   readonly label: string;
   readonly uri: vscode.Uri;
-  /** False for folder runs (TensorBoard, MLflow), which have no lines to reveal. */
+  /** False for folder runs (TensorBoard, MLflow) and notebook runs, which have no log lines to reveal. */
   readonly isFile: boolean;
+  /** For a run in a notebook cell's output: the cell (0-based), revealed instead of a log line. */
+  readonly cell?: number;
   readonly run: Run;
   readonly findings: readonly CurveFinding[];
+}
+
+/** The run that changed last, for the status bar. */
+export interface LatestRun {
+  readonly uri: vscode.Uri;
+  readonly run: { readonly run: Run; readonly findings: readonly CurveFinding[] };
+  /** Date.now() when the run last gained points. */
+  readonly updatedAt: number;
 }
 
 /** Most scripts read from disk per log folder, to link a log with the script beside it. */
@@ -384,7 +394,7 @@ export class TrainingWorkspace implements vscode.Disposable {
   }
 
   /** The log that most recently gained data, with its latest run, for the status bar. */
-  latest(): { uri: vscode.Uri; run: RunAnalysis; updatedAt: number } | undefined {
+  latest(): LatestRun | undefined {
     let best: LogEntry | undefined;
     for (const entry of this.logs.values()) {
       if (entry.runs.length > 0 && (!best || entry.updatedAt > best.updatedAt)) best = entry;

@@ -58,6 +58,26 @@ describe('TrainDx in a Jupyter notebook', () => {
     assert.deepEqual(run.markers.filter((m) => m.id === 'collapse').map((m) => [m.x, m.xEnd]), [[24, 27]]);
   });
 
+  it('lists the fit cell\'s run and its collapse in the Training Runs view; the collapse reveals the fit cell', async () => {
+    const label = (n: ReturnType<typeof api.runsView.getChildren>[number]) => (n.kind === 'run' ? n.run.label : '?');
+    const runs = api.runsView.getChildren();
+    const cellRun = runs.find((n) => n.kind === 'run' && /gru\.ipynb · cell 5$/.test(n.run.label));
+    assert.ok(cellRun, `runs: ${runs.map(label).join(', ')}`);
+    assert.match(String(api.runsView.getTreeItem(cellRun).description), /^epoch 50 · \d+ problems?$/);
+    const collapse = api.runsView.getChildren(cellRun).find((n) => n.kind === 'finding' && n.finding.id === 'collapse');
+    assert.ok(collapse, 'no collapse under the notebook run');
+    const command = api.runsView.getTreeItem(collapse).command!;
+    assert.equal(command.command, 'traindx.revealNotebookRun');
+    // Another cell selected, then the finding's command: the notebook shows the fit cell, selected. (No other
+    // editor is opened: the browser checks expect the editors as the suites before left them.)
+    const editor = await vscode.window.showNotebookDocument(notebook, { viewColumn: vscode.ViewColumn.One });
+    editor.selections = [new vscode.NotebookRange(0, 1)];
+    await vscode.commands.executeCommand(command.command, ...(command.arguments ?? []));
+    await until(() => vscode.window.activeNotebookEditor?.selections[0]?.start === FIT_CELL, 'the fit cell to be selected');
+    assert.equal(vscode.window.activeNotebookEditor!.notebook.uri.toString(), notebook.uri.toString());
+    assert.deepEqual(vscode.window.activeNotebookEditor!.selections.map((s) => [s.start, s.end]), [[FIT_CELL, FIT_CELL + 1]]);
+  });
+
   it('puts rnn-no-grad-clip on the model cell and applies its quick fix to that cell', async () => {
     const model = notebook.cellAt(MODEL_CELL).document;
     assert.equal(model.languageId, 'python');
