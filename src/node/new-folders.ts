@@ -98,30 +98,31 @@ export class NewFolders {
    * a poll already under way is joined, not doubled.
    */
   poll(): Promise<void> {
-    this.polling ??= (async () => {
-      try {
-        const folders = [...this.folders.keys()];
-        const first = Math.max(0, this.nextTurn === undefined ? 0 : folders.indexOf(this.nextTurn));
-        this.nextTurn = undefined;
-        let budget = this.maxEntries;
-        for (let i = 0; i < folders.length; i++) {
-          const folder = folders[(first + i) % folders.length];
-          if (budget < Math.min(this.maxEntries, this.folders.get(folder)?.entries ?? 0)) {
-            this.nextTurn = folder;
-            break;
-          }
-          const used = await this.look(folder, budget);
-          if (used >= budget && budget < this.maxEntries && this.folders.has(folder)) {
-            this.nextTurn = folder; // it outgrew what was left: first in line next time
-            break;
-          }
-          budget -= used;
-        }
-      } finally {
-        this.polling = undefined;
-      }
-    })();
+    // Cleared in a callback, which runs after the assignment: a poll with nothing to do finishes synchronously.
+    this.polling ??= this.pollOnce().finally(() => {
+      this.polling = undefined;
+    });
     return this.polling;
+  }
+
+  private async pollOnce(): Promise<void> {
+    const folders = [...this.folders.keys()];
+    const first = Math.max(0, this.nextTurn === undefined ? 0 : folders.indexOf(this.nextTurn));
+    this.nextTurn = undefined;
+    let budget = this.maxEntries;
+    for (let i = 0; i < folders.length; i++) {
+      const folder = folders[(first + i) % folders.length];
+      if (budget < Math.min(this.maxEntries, this.folders.get(folder)?.entries ?? 0)) {
+        this.nextTurn = folder;
+        break;
+      }
+      const used = await this.look(folder, budget);
+      if (used >= budget && budget < this.maxEntries && this.folders.has(folder)) {
+        this.nextTurn = folder; // it outgrew what was left: first in line next time
+        break;
+      }
+      budget -= used;
+    }
   }
 
   private inside(path: string): boolean {

@@ -128,6 +128,18 @@ describe('NewFolders (logs in folders the watcher does not see into)', () => {
     t.done();
   });
 
+  it('keeps polling after a poll with nothing to follow (which finishes at once)', async () => {
+    const t = setup();
+    await t.folders.poll();
+    await t.folders.poll();
+    mkdirSync(join(t.root, 'later'));
+    await t.folders.created(join(t.root, 'later'));
+    t.write('later/train.log', 'epoch 1 loss 0.5\n');
+    await t.folders.poll();
+    assert.deepEqual(t.take(t.changed), ['later/train.log']);
+    t.done();
+  });
+
   it('joins a poll already under way instead of listing twice', async () => {
     const t = setup();
     t.write('runs/train.log', 'epoch 1 loss 0.5\n');
