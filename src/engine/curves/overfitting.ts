@@ -57,14 +57,17 @@ function overfitIn(train: Series, val: Series): Overfit | undefined {
   const c = compress(val.value);
   const m = c.v.length;
   if (m < MIN_POINTS) return undefined;
-  const s = runningMedian(c.v, m >= 8 ? 3 : 1);
+  // The minimum of a running median: one lucky evaluation is not a level the curve reached (a long noisy plateau
+  // dips once, and everything after it looks like a rise). Seven wide once there are 30 evaluations.
+  const half = m >= 30 ? 3 : m >= 8 ? 1 : 0;
+  const s = runningMedian(c.v, 2 * half + 1);
   let bestAt = 0;
   for (let i = 1; i < m; i++) if (s[i] < s[bestAt]) bestAt = i;
   const after = m - 1 - bestAt;
   if (after < Math.max(MIN_AFTER, MIN_AFTER_SHARE * m)) return undefined;
-  // The best as early stopping would have seen it: the lowest raw point around the smoothed minimum.
+  // The best as early stopping would have seen it: the lowest raw point within the median's window.
   let rawBest = bestAt;
-  for (let k = Math.max(0, bestAt - 1); k <= Math.min(m - 1, bestAt + 1); k++) if (c.v[k] < c.v[rawBest]) rawBest = k;
+  for (let k = Math.max(0, bestAt - half); k <= Math.min(m - 1, bestAt + half); k++) if (c.v[k] < c.v[rawBest]) rawBest = k;
   const best = s[bestAt];
   const k = Math.max(2, Math.min(5, Math.floor(after / 2)));
   const late = median(c.v.subarray(m - k));
@@ -75,7 +78,7 @@ function overfitIn(train: Series, val: Series): Overfit | undefined {
   if (mannKendall(c.v, bestAt, m) < MIN_TREND_Z) return undefined;
 
   // Training must still be improving over the same stretch; a training loss rising too is divergence.
-  const xBest = xOf(val, c.to[bestAt]);
+  const xBest = xOf(val, c.to[rawBest]);
   const xEnd = xOf(val, c.to[m - 1]);
   const span = xEnd - xBest;
   const trainAtBest = trainLevel(train, xBest - 0.15 * span, xBest + 0.15 * span);
