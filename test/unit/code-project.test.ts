@@ -85,6 +85,27 @@ describe('analyzeProject: the model in model.py, the loop in train.py', () => {
     );
   });
 
+  test('clipping in a helper of another project file counts: `from utils import clip_gradients` (no finding, no fix)', () => {
+    const utils = py(
+      'import torch',
+      'def clip_gradients(model, max_norm):',
+      '    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)',
+      'def log_gradients(model):',
+      '    print(sum(p.grad.norm() for p in model.parameters()))',
+    );
+    const withHelper = (call: string) => {
+      const train = files['train.py'].replace('        loss.backward()\n', `        loss.backward()\n        ${call}\n`);
+      assert.notEqual(train, files['train.py']);
+      const text = `from utils import clip_gradients, log_gradients\nimport utils\n${train}`;
+      const imports = { 'train.py': { model: 'model.py', utils: 'utils.py' } };
+      return ids(analyzeProject(parser, { file: 'train.py', text }, resolverOf({ ...files, 'utils.py': utils }, imports)).get('train.py'), 'rnn-no-grad-clip');
+    };
+    assert.deepEqual(withHelper('clip_gradients(model, 1.0)'), []);
+    assert.deepEqual(withHelper('utils.clip_gradients(model, 1.0)'), []);
+    // A helper that does not clip is not taken for one.
+    assert.deepEqual(withHelper('log_gradients(model)'), ['rnn-no-grad-clip']);
+  });
+
   test('analyzeCode on train.py alone sees neither, and equals analyzeProject without a resolver', () => {
     const alone = analyzeCode(parser, files['train.py'], 'train.py');
     assert.deepEqual(ids(alone).filter((id) => id === 'softmax-before-ce' || id === 'rnn-no-grad-clip'), []);

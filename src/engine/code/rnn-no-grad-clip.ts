@@ -62,7 +62,7 @@ export const rnnNoGradClip: ProjectRule = {
     const facts = new FileFacts(ctx.root);
     const local = firstTorchRecurrentLayer(facts);
     const layer = local ? { ...local, source: project.entry } : importedRecurrentLayer(project, facts);
-    const findings = [...checkPyTorch(ctx, facts, layer), ...checkKeras(ctx, project), ...checkLightning(ctx, facts, project)];
+    const findings = [...checkPyTorch(ctx, facts, layer, project), ...checkKeras(ctx, project), ...checkLightning(ctx, facts, project)];
     return findings.map((finding) => ({ file: ctx.file, finding }));
   },
 };
@@ -130,17 +130,9 @@ class FileFacts {
     return names;
   }
 
-  /** `clip_grad_norm_(...)`, `torch.nn.utils.clip_grad_value_(...)`, `accelerator.clip_grad_norm_(...)`, aliases. */
-  isClipCall(call: SyntaxNode): boolean {
-    const name = calleeName(call);
-    if (name !== null && CLIP_FUNCTIONS.has(lastSegment(resolveName(name, this.imports)))) return true;
-    const method = methodName(call);
-    return method !== null && CLIP_FUNCTIONS.has(method);
-  }
-
   /** Calls under `node` that clip gradients. */
   clipCalls(node: SyntaxNode): SyntaxNode[] {
-    this.clips ??= descendants(this.root, 'call').filter((call) => this.isClipCall(call));
+    this.clips ??= descendants(this.root, 'call').filter((call) => isClipCall(call, this.imports));
     return this.clips.filter((call) => contains(node, call));
   }
 
@@ -166,6 +158,14 @@ class FileFacts {
   }
 }
 
+/** `clip_grad_norm_(...)`, `torch.nn.utils.clip_grad_value_(...)`, `accelerator.clip_grad_norm_(...)`, aliases. */
+function isClipCall(call: SyntaxNode, imports: ImportTable): boolean {
+  const name = calleeName(call);
+  if (name !== null && CLIP_FUNCTIONS.has(lastSegment(resolveName(name, imports)))) return true;
+  const method = methodName(call);
+  return method !== null && CLIP_FUNCTIONS.has(method);
+}
+
 /** One `backward()` … `step()` pair. */
 interface TrainingStep {
   readonly backward: SyntaxNode; // the statement
@@ -179,12 +179,12 @@ interface TrainingStep {
   readonly sibling: boolean;
 }
 
-function checkPyTorch(ctx: RuleContext, facts: FileFacts, layer: LayerRef | null): CodeFinding[] {
+function checkPyTorch(ctx: RuleContext, facts: FileFacts, layer: LayerRef | null, project: Project): CodeFinding[] {
   if (!layer) return [];
   const elsewhere = layer.source.file !== ctx.file;
   const findings: CodeFinding[] = [];
   for (const step of trainingSteps(facts)) {
-    if (isClipped(step, facts)) continue;
+    if (isClipped(step, facts, project)) continue;
     const layerName = layer.name;
     const layerLine = `${elsewhere ? `${displayPath(layer.source.file, ctx.file)} ` : ''}line ${layer.source.lineOf(layer.node)}`;
     const stepText = describeCall(step.step);
@@ -478,12 +478,22 @@ function isSchedulerConstructor(resolved: string): boolean {
 
 
 /** Whether clipping happens in the loop around the step (or its function, or the module when there is neither). */
-function isClipped(step: TrainingStep, facts: FileFacts): boolean {
+function isClipped(step: TrainingStep, facts: FileFacts, project: Project): boolean {
   const scope = stepScope(step.step, facts.root);
   if (facts.clipCalls(scope).length > 0) return true;
-  // One level of indirection: the loop calls a helper of this file that clips (`clip(model)`, `self._clip()`).
+  // One level of indirection: the loop calls a helper of this file that clips (`clip(model)`, `self._clip()`)...
   const helpers = facts.clippingHelpers();
-  return helpers.size > 0 && findCalls(scope, (name) => helpers.has(lastSegment(name))).length > 0;
+  if (helpers.size > 0 && findCalls(scope, (name) => helpers.has(lastSegment(name))).length > 0) return true;
+  // ...or a function of another project file (`from utils import clip_gradients`).
+  return findCalls(scope, (name) => clipsInProjectFunction(project, name)).length > 0;
+}
+
+/** Whether `name`, called in the entry script, is a function of another project file that clips gradients. */
+function clipsInProjectFunction(project: Project, name: string): boolean {
+  const definition = project.resolveDefinition(project.entry, name);
+  if (!definition || definition.source === project.entry || definition.node.type !== 'function_definition') return false;
+  const imports = readImports(definition.source.root);
+  return descendants(definition.node, 'call').some((call) => isClipCall(call, imports));
 }
 
 /** The loop around a step; its function when there is no loop; the module when there is neither. */
