@@ -14,8 +14,15 @@ const MIN_CYCLES = 6;
 const MIN_EXPLAINED = 0.2;
 /** ...(more for a searched period, which is tested many times)... */
 const MIN_EXPLAINED_SEARCHED = 0.3;
-/** ...with an F statistic at least this large. */
+/** ...with an F statistic at least this large... */
 const MIN_F = 10;
+/**
+ * ...or this large for a searched period. Every period from 2 up is tried on each series: at F ≥ 10 (p ≈ 1e-5 for
+ * a 5-phase profile over 40 evaluations) noise passed about once in 4,600 healthy runs (seeds 3, 4, 6, 7: swings
+ * of 0.6-2.8 accuracy points on smooth or noisy rising curves). At 25, none in 36,800 (the default draw and seeds
+ * 1-7), and the recall on injected oscillations is unchanged on all eight draws: real cycles are far stronger.
+ */
+const MIN_F_SEARCHED = 25;
 /** A searched period must repeat at least this many times. */
 const MIN_CYCLES_SEARCHED = 5;
 /** A searched period's swing is at least this many robust SDs of the residuals around the cycle's profile. */
@@ -215,7 +222,7 @@ function byPeriod(series: Series, at: Int32Array, v: Float64Array, from: number,
     // noise alone the phase means spread p/(p − 1) times more than the F test assumes (twice as much for a
     // zig-zag): scaled back, F keeps its meaning.
     const f = (r.f * (period - 1)) / period;
-    if (r.explained >= MIN_EXPLAINED_SEARCHED + (period > 2 ? 0.1 : 0) && f >= MIN_F) results.push({ period, ...r, f, residual });
+    if (r.explained >= MIN_EXPLAINED_SEARCHED + (period > 2 ? 0.1 : 0) && f >= MIN_F_SEARCHED) results.push({ period, ...r, f, residual });
   }
   if (results.length === 0) return undefined;
   // The fundamental: the shortest period nearly as strong as the strongest (its multiples fold as well).
