@@ -44,7 +44,7 @@ function judge(train: Series, held: Series): Gap | undefined {
   const axis = sharedAxis(train, held);
   // A training loss that blew up (or a NaN-filtered one) makes validation look better: `non-finite` reports it.
   if (!axis || hasNonFinite(train) || hasNonFinite(held)) return undefined;
-  const aligned = alignTrain(train, held, axis);
+  const aligned = withoutFrozenRepeats(alignTrain(train, held, axis), held);
   const n = aligned.length;
   if (n < MIN_POINTS) return undefined;
   const lower = metricDirection(train.metric) === 'lower';
@@ -88,6 +88,25 @@ function judge(train: Series, held: Series): Gap | undefined {
     if (result.shifted < minGap || share(shifted, (x) => x > 0) < SHIFTED_BETTER) return undefined;
   }
   return result;
+}
+
+/**
+ * The pairs without the repeats of a frozen stretch: when both curves stop moving (a learning rate annealed to
+ * zero, a run that logs its last values again), one difference repeated 20 times is one observation, not 20.
+ */
+function withoutFrozenRepeats(aligned: Aligned, held: Series): Aligned {
+  const keep: number[] = [];
+  for (let k = 0; k < aligned.length; k++) {
+    const repeat = k > 0 && aligned.train[k] === aligned.train[k - 1] && held.value[aligned.held[k]] === held.value[aligned.held[k - 1]];
+    if (!repeat) keep.push(k);
+  }
+  if (keep.length === aligned.length) return aligned;
+  return {
+    length: keep.length,
+    held: Int32Array.from(keep, (k) => aligned.held[k]),
+    train: Float64Array.from(keep, (k) => aligned.train[k]),
+    count: Int32Array.from(keep, (k) => aligned.count[k]),
+  };
 }
 
 function hasNonFinite(series: Series): boolean {
