@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { oscillation } from '../../src/engine/curves/oscillation';
-import { decaying, detectWith, epochRun, jitter } from './curve-runs';
+import { decaying, detectWith, epochRun, jitter, stepRun } from './curve-runs';
 import { phasedRun } from './pathology-runs';
 
 const HEALTHY_485 = [
@@ -83,4 +83,17 @@ describe('oscillation', () => {
     ['a validation accuracy on a 0.02 grid, rising half a step an epoch (stuck-metric/quantised validation #288)', () => epochRun({ val_accuracy: QUANTISED_288 })],
   ];
   for (const [name, make] of quiet) it(`stays quiet on ${name}`, () => assert.deepEqual(detectWith(oscillation, make()), []));
+
+  it('judges the jitter of a held-out loss the same on a short series and on a 100,000-point one (sampled)', () => {
+    const noisyLoss = (n: number, amp: number) => {
+      const noise = jitter(n, amp, 7);
+      return { val_loss: Array.from({ length: n }, (_, i) => (1 + 2 * Math.exp(-i / (n / 5))) * (1 + noise[i])) };
+    };
+    for (const n of [2_000, 100_000]) {
+      const [wild] = detectWith(oscillation, stepRun(noisyLoss(n, 0.5)));
+      assert.ok(wild, `no finding on ${n} points swinging ±50%`);
+      assert.match(wild.message, /^validation `loss` swings far more than its trend from step/);
+      assert.deepEqual(detectWith(oscillation, stepRun(noisyLoss(n, 0.1))), [], `${n} points swinging ±10%`);
+    }
+  });
 });

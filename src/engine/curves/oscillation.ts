@@ -37,6 +37,8 @@ const MIN_SCORE_SWING = 0.005;
 /** High amplitude without a period: the robust residual scale is at least 12% of the level (loss) or 4% of the scale (score). */
 const HIGH_LOSS_JITTER = 0.12;
 const HIGH_SCORE_JITTER = 0.04;
+/** Points sampled from a long series to judge its jitter. */
+const JITTER_SAMPLE = 20_000;
 /** After an LR drop of at least 2×, the swing shrinking to under half says the learning rate drives it. */
 const LR_DROP = 0.5;
 
@@ -247,16 +249,36 @@ function byJitter(series: Series, at: Int32Array, v: Float64Array, from: number)
   const sub = v.subarray(from);
   if (sub.length < 10) return undefined;
   const lossLike = isLossLike(series);
+  // Long series are judged on every point of an even sample (each against the median of its own 5 neighbours, as
+  // below): the same spread in a fraction of the time; the residuals are computed whole only for a finding.
+  if (sub.length > 2 * JITTER_SAMPLE && !highSpread(series, mad(sampledResiduals(sub, lossLike)), v)) return undefined;
   const trend = runningMedian(sub, 5);
   const residual = new Float64Array(sub.length);
   for (let k = 0; k < sub.length; k++) residual[k] = relative(lossLike, sub[k] - trend[k], trend[k]);
   const spread = mad(residual);
-  // Loss residuals are relative to the trend already.
-  const high = isLossLike(series) ? spread >= HIGH_LOSS_JITTER : spread >= HIGH_SCORE_JITTER * scoreScale(v);
-  if (!high) return undefined;
+  if (!highSpread(series, spread, v)) return undefined;
   const level = median(trend);
   const swing = isLossLike(series) ? 2 * spread * Math.abs(level) : 2 * spread;
   return { series, at, from, to: v.length - 1, kind: 'jitter', period: 0, perEpoch: 0, swing, level, bestAt: 0, residual, residualFrom: from };
+}
+
+/** Whether residuals from the running trend spread far (loss residuals are relative to the trend already). */
+function highSpread(series: Series, spread: number, v: Float64Array): boolean {
+  return isLossLike(series) ? spread >= HIGH_LOSS_JITTER : spread >= HIGH_SCORE_JITTER * scoreScale(v);
+}
+
+/** The residuals of about {@link JITTER_SAMPLE} evenly spaced points, each from the median of the 5 points around it. */
+function sampledResiduals(sub: Float64Array, lossLike: boolean): Float64Array {
+  const stride = Math.floor(sub.length / JITTER_SAMPLE);
+  const out = new Float64Array(Math.floor((sub.length - 4) / stride));
+  const window = new Float64Array(5);
+  for (let j = 0; j < out.length; j++) {
+    const k = 2 + j * stride;
+    window.set(sub.subarray(k - 2, k + 3));
+    const trend = median(window);
+    out[j] = relative(lossLike, sub[k] - trend, trend);
+  }
+  return out;
 }
 
 /** Whether the logged learning rate itself goes up and down (cyclic or restarting schedules): oscillation by design. */

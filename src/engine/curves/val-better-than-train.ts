@@ -95,12 +95,12 @@ function judge(train: Series, held: Series): Gap | undefined {
  * zero, a run that logs its last values again), one difference repeated 20 times is one observation, not 20.
  */
 function withoutFrozenRepeats(aligned: Aligned, held: Series): Aligned {
+  const repeat = (k: number) => aligned.train[k] === aligned.train[k - 1] && held.value[aligned.held[k]] === held.value[aligned.held[k - 1]];
+  let first = 1;
+  while (first < aligned.length && !repeat(first)) first++;
+  if (first >= aligned.length) return aligned;
   const keep: number[] = [];
-  for (let k = 0; k < aligned.length; k++) {
-    const repeat = k > 0 && aligned.train[k] === aligned.train[k - 1] && held.value[aligned.held[k]] === held.value[aligned.held[k - 1]];
-    if (!repeat) keep.push(k);
-  }
-  if (keep.length === aligned.length) return aligned;
+  for (let k = 0; k < aligned.length; k++) if (k === 0 || !repeat(k)) keep.push(k);
   return {
     length: keep.length,
     held: Int32Array.from(keep, (k) => aligned.held[k]),
