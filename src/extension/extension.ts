@@ -84,7 +84,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
   const isExcludedFolder = (path: string): boolean => {
     const uri = vscode.Uri.file(path);
     const relative = vscode.workspace.asRelativePath(uri, false);
-    if (relative === uri.fsPath || uri.path.endsWith('/.ipynb_checkpoints')) return true; // outside the workspace
+    // Outside the workspace, or Jupyter's autosaved copies (their logs would be reported twice).
+    if (relative === uri.fsPath || uri.path.endsWith('/.ipynb_checkpoints')) return true;
     return config.logExclude.some((g) => minimatch(relative, g, { dot: true }) || minimatch(`${relative}/`, g, { dot: true }));
   };
   const newFolders = new NewFolders({
