@@ -457,25 +457,19 @@ function findLoop(node: SyntaxNode): SyntaxNode | null {
 
 /** The innermost function definition around `node`, or `null` at module level. */
 export function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
-  return memoised(functions, node, findFunction);
-}
-
-function findFunction(node: SyntaxNode): SyntaxNode | null {
-  const set = regionsOf(node.tree, 'function');
-  const i = innermostRegion(set, node);
-  if (i === undefined) return nearestAncestor(node, functionDefinition);
-  return i === -1 ? null : set.nodes[i];
+  return memoised(functions, node, (n) => findDefinition(n, 'function', functionDefinition));
 }
 
 /** The innermost class definition around `node`, or `null`. */
 export function enclosingClass(node: SyntaxNode): SyntaxNode | null {
-  return memoised(classes, node, findClass);
+  return memoised(classes, node, (n) => findDefinition(n, 'class', classDefinition));
 }
 
-function findClass(node: SyntaxNode): SyntaxNode | null {
-  const set = regionsOf(node.tree, 'class');
+/** The innermost definition of one kind around `node`: from offsets, else by walking up the parents. */
+function findDefinition(node: SyntaxNode, kind: 'function' | 'class', classify: (type: string) => 'match' | 'pass'): SyntaxNode | null {
+  const set = regionsOf(node.tree, kind);
   const i = innermostRegion(set, node);
-  if (i === undefined) return nearestAncestor(node, classDefinition);
+  if (i === undefined) return nearestAncestor(node, classify);
   return i === -1 ? null : set.nodes[i];
 }
 
