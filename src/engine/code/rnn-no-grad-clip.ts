@@ -101,6 +101,7 @@ class FileFacts {
   private backwards: SyntaxNode[] | undefined;
   private readonly calls = new Map<string, readonly SyntaxNode[]>();
   private readonly constructorNames = new Map<string, readonly string[]>();
+  private readonly projectClippers = new Map<string, boolean>();
   /** `optimizerParams` by optimizer name and the function of the step (what the answer depends on). */
   readonly optimizerParams = new Map<string, string | null>();
 
@@ -145,6 +146,13 @@ class FileFacts {
   /** Whether a `.backward()` call lies inside `node`. */
   containsBackward(node: SyntaxNode): boolean {
     return containsAnyOf(this.backwardCalls(), node);
+  }
+
+  /** {@link clipsInProjectFunction}, once per name (every unclipped step asks about the calls of its loop). */
+  clipsInProjectFunction(project: Project, name: string): boolean {
+    let clips = this.projectClippers.get(name);
+    if (clips === undefined) this.projectClippers.set(name, (clips = clipsInProjectFunction(project, name)));
+    return clips;
   }
 
   /** Names of the functions of this file that clip gradients (`def clip(model): clip_grad_norm_(...)`). */
@@ -481,11 +489,10 @@ function isSchedulerConstructor(resolved: string): boolean {
 function isClipped(step: TrainingStep, facts: FileFacts, project: Project): boolean {
   const scope = stepScope(step.step, facts.root);
   if (facts.clipCalls(scope).length > 0) return true;
-  // One level of indirection: the loop calls a helper of this file that clips (`clip(model)`, `self._clip()`)...
+  // One level of indirection: the loop calls a helper that clips, of this file (`clip(model)`, `self._clip()`) or
+  // of another project file (`from utils import clip_gradients`).
   const helpers = facts.clippingHelpers();
-  if (helpers.size > 0 && findCalls(scope, (name) => helpers.has(lastSegment(name))).length > 0) return true;
-  // ...or a function of another project file (`from utils import clip_gradients`).
-  return findCalls(scope, (name) => clipsInProjectFunction(project, name)).length > 0;
+  return findCalls(scope, (name) => helpers.has(lastSegment(name)) || facts.clipsInProjectFunction(project, name)).length > 0;
 }
 
 /** Whether `name`, called in the entry script, is a function of another project file that clips gradients. */
