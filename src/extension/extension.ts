@@ -40,10 +40,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
   const workspace = new TrainingWorkspace(parser, config, context.extensionUri);
   context.subscriptions.push(workspace);
 
+  const excluded = (relative: string) => config.logExclude.some((g) => minimatch(relative, g, { dot: true }));
   const isLog = (uri: vscode.Uri): boolean => {
     if (uri.scheme !== 'file') return false;
     const relative = vscode.workspace.asRelativePath(uri, false);
-    return config.logInclude.some((g) => minimatch(relative, g, { dot: true })) && !config.logExclude.some((g) => minimatch(relative, g, { dot: true }));
+    return config.logInclude.some((g) => minimatch(relative, g, { dot: true })) && !excluded(relative);
   };
 
   // Python: analyse open documents, again after a pause in typing.
@@ -86,7 +87,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
     const relative = vscode.workspace.asRelativePath(uri, false);
     // Outside the workspace, or Jupyter's autosaved copies (their logs would be reported twice).
     if (relative === uri.fsPath || uri.path.endsWith('/.ipynb_checkpoints')) return true;
-    return config.logExclude.some((g) => minimatch(relative, g, { dot: true }) || minimatch(`${relative}/`, g, { dot: true }));
+    return excluded(relative) || excluded(`${relative}/`);
   };
   const newFolders = new NewFolders({
     isLog: (path) => isLog(vscode.Uri.file(path)),

@@ -70,9 +70,7 @@ export class NewFolders {
     } catch {
       return; // gone already
     }
-    for (const folder of this.folders.keys()) {
-      if (isWithin(folder, path)) this.folders.delete(folder);
-    }
+    this.forgetWithin(path); // the new folder's listing covers them
     this.folders.set(path, { logs: new Map(), lastChange: this.now(), entries: 0 });
     const max = this.options.maxFolders ?? 64;
     for (const folder of this.folders.keys()) {
@@ -88,6 +86,11 @@ export class NewFolders {
 
   /** Something was deleted at `path`: stop following it and anything below it. */
   deleted(path: string): void {
+    this.forgetWithin(path);
+  }
+
+  /** Stops following `path` and the folders below it. */
+  private forgetWithin(path: string): void {
     for (const folder of this.folders.keys()) {
       if (isWithin(folder, path)) this.folders.delete(folder);
     }
