@@ -9,44 +9,22 @@ import { prefix, readPrefix, readPrefixBytes } from '../../src/engine/logs/text-
 import { analyze, matchLineBytes, matchTemplate, NO_MATCH, UNSURE } from '../../src/engine/logs/text-template';
 import { csvTable } from '../../src/engine/logs/csv';
 import type { Run } from '../../src/engine/types';
-import { ROOT } from './fixtures';
+import { concatBytes, ROOT, TEXT_LOG_FIXTURES } from './fixtures';
 
 // The text-metrics parser reads raw UTF-8 bytes (what `LogFile` hands it) by matching line shapes on the
 // bytes; these tests hold it to exactly what feeding the decoded text gives.
 
-const FIXTURES = [
-  'corpus/cifar10_hparam_search_multirun.log',
-  'corpus/fer_emotion_pytorch_logging_training.log',
-  'corpus/mmdet2_maskrcnn_sockets_loss_falls_map_near_zero_mm.md',
-  'corpus/pytorch_wordlm_lstm_healthy.md',
-  'corpus/tqdm_deeplense_linear_probe_LP.md',
-  'logs-text/tqdm_postfix_no_desc.log',
-  'logs-text/hf_trainer_prints.log',
-  'logs-text/lightning_progress_bar.log',
-  'logs-text/rank_ansi_crlf.log',
-  'logs-text/kv_pairs_validation_line.log',
-  'logs-text/pytorch_mnist_example.log',
-  'logs-text/pipe_table.log',
-];
+const FIXTURES = [...TEXT_LOG_FIXTURES, 'logs-text/pipe_table.log'];
 
 const bytesOf = (path: string) => new Uint8Array(readFileSync(join(ROOT, 'test', 'fixtures', path)));
 const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 
 /**
  * Lines that the byte path must hand to the text path or read exactly as the text path does: signed and
  * word numbers, CRLF, a BOM at the start and one mid-stream, non-ASCII literals, invalid UTF-8, prefixes,
  * ANSI colours, a lone ESC, `\r` progress updates, backspaces, too many digits for the inline reader.
  */
-const TRICKY = concat([
+const TRICKY = concatBytes([
   new Uint8Array([0xef, 0xbb, 0xbf]),
   latin1(
     [
@@ -132,7 +110,7 @@ describe('text metrics read from UTF-8 bytes', () => {
   });
 
   it('gives exactly the decoded-text result for any cutting of the bytes, even inside a UTF-8 sequence', () => {
-    const bytes = concat([TRICKY, ...FIXTURES.slice(0, 6).map(bytesOf)]);
+    const bytes = concatBytes([TRICKY, ...FIXTURES.slice(0, 6).map(bytesOf)]);
     const expected = fromText(bytes);
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 40 }), (cuts) => {

@@ -8,7 +8,7 @@ import { textMetrics } from '../../src/engine/logs/text-metrics';
 import { prefix, readPrefix, scanNumber, scanned } from '../../src/engine/logs/text-scan';
 import { analyze, matchTemplate, type Template } from '../../src/engine/logs/text-template';
 import type { Run, Series } from '../../src/engine/types';
-import { ROOT } from './fixtures';
+import { ROOT, TEXT_LOG_FIXTURES } from './fixtures';
 
 /** Fixture bytes decoded as the CLI decodes them (invalid UTF-8 becomes U+FFFD). */
 function read(path: string): string {
@@ -284,19 +284,7 @@ describe('text metrics: what is and is not a metric', () => {
   });
 });
 
-const FIXTURES = [
-  'corpus/cifar10_hparam_search_multirun.log',
-  'corpus/fer_emotion_pytorch_logging_training.log',
-  'corpus/mmdet2_maskrcnn_sockets_loss_falls_map_near_zero_mm.md',
-  'corpus/pytorch_wordlm_lstm_healthy.md',
-  'corpus/tqdm_deeplense_linear_probe_LP.md',
-  'logs-text/tqdm_postfix_no_desc.log',
-  'logs-text/hf_trainer_prints.log',
-  'logs-text/lightning_progress_bar.log',
-  'logs-text/rank_ansi_crlf.log',
-  'logs-text/kv_pairs_validation_line.log',
-  'logs-text/pytorch_mnist_example.log',
-];
+const FIXTURES = TEXT_LOG_FIXTURES;
 
 function replacer(_key: string, value: unknown): unknown {
   if (ArrayBuffer.isView(value)) return Array.from(value as Float64Array, (v) => (Number.isFinite(v) ? v : String(v)));

@@ -9,7 +9,7 @@ import { canonicalMetric } from '../../src/engine/logs/names';
 import { crc32c, float16ToNumber, maskedCrc32c, tfEvents } from '../../src/engine/logs/tfevents';
 import type { Run, Series } from '../../src/engine/types';
 import { LogFile } from '../../src/node/log-file';
-import { ROOT } from './fixtures';
+import { concatBytes, ROOT } from './fixtures';
 import { DT_DOUBLE, DT_FLOAT, DT_HALF, DT_STRING, eventBytes, eventFile, halfBits, record, scalarEvents, type EventSpec } from './tfevents-writer';
 
 const CORPUS = join(ROOT, 'test', 'fixtures', 'corpus');
@@ -40,15 +40,6 @@ function series(run: Run, name: string): Series {
 const values = (run: Run, name: string) => Array.from(series(run, name).value);
 const steps = (run: Run, name: string) => Array.from(series(run, name).step);
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Five events of `loss`/`accuracy`, 1.0, 0.5, ... and 0.5, 0.625, ... (all exact in float32). */
 const FIVE: EventSpec[] = scalarEvents({ loss: [1, 0.5, 0.25, 0.125, 0.0625], 'val/accuracy': [0.5, 0.625, 0.75, 0.875, 1] });
@@ -258,7 +249,7 @@ describe('tfevents: damaged files', () => {
     assert.deepEqual(parsed.runs, []);
     assert.deepEqual(parsed.notes, ['stopped at a corrupt record header at byte 0; 0 records read']);
     const bad = record(Uint8Array.from([0x0a, 0x05, 0x01])); // a length-delimited field running past the end
-    const mixed = parse(concat(fiveFile.subarray(0, recordStarts[2]), bad, fiveFile.subarray(recordStarts[2])));
+    const mixed = parse(concatBytes([fiveFile.subarray(0, recordStarts[2]), bad, fiveFile.subarray(recordStarts[2])]));
     assert.deepEqual(values(only(mixed.runs), 'loss'), [1, 0.5, 0.25, 0.125, 0.0625]);
     assert.deepEqual(mixed.notes, ['skipped 1 record that did not hold a valid event']);
   });

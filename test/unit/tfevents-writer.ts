@@ -4,6 +4,7 @@
  * against the CRC-32C check value and the real corpus file.
  */
 import { maskedCrc32c } from '../../src/engine/logs/tfevents';
+import { concatBytes } from './fixtures';
 
 export const DT_FLOAT = 1;
 export const DT_DOUBLE = 2;
@@ -129,14 +130,7 @@ export function record(data: Uint8Array): Uint8Array {
 
 /** A whole event file: a file-version record, then one record per event. */
 export function eventFile(events: readonly EventSpec[], firstWallTime = 1_700_000_000): Uint8Array {
-  const records = [record(eventBytes({ wallTime: firstWallTime, fileVersion: 'brain.Event:2' })), ...events.map((e) => record(eventBytes(e)))];
-  const out = new Uint8Array(records.reduce((n, r) => n + r.length, 0));
-  let at = 0;
-  for (const r of records) {
-    out.set(r, at);
-    at += r.length;
-  }
-  return out;
+  return concatBytes([record(eventBytes({ wallTime: firstWallTime, fileVersion: 'brain.Event:2' })), ...events.map((e) => record(eventBytes(e)))]);
 }
 
 /** Events of scalar `simple_value`s: one event per step, every tag at each step. */
