@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainDxApi } from '../../src/extension/extension';
 import type { HostMessage } from '../../src/protocol/messages';
-import { codeOf, diagnosticsWhen, EXTENSION_ID, until, withCode } from './helpers';
+import { activeApi, codeOf, diagnosticsWhen, until, withCode } from './helpers';
 
 const FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures');
 
@@ -24,10 +24,7 @@ describe('TrainDx on the seed-000 GRU run', () => {
   let api: TrainDxApi;
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<TrainDxApi>(EXTENSION_ID);
-    assert.ok(extension, 'extension not installed');
-    api = await extension.activate();
-    await api.ready;
+    api = await activeApi();
   });
 
   it('puts the collapse on the log line where it shows, linked to optimizer.step()', async () => {

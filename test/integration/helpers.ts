@@ -1,8 +1,19 @@
 // What the integration suites share: waiting for TrainDx's diagnostics (on change events, never sleeping) and for
 // state that has no event, and reading a diagnostic's finding id.
+import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { TrainDxApi } from '../../src/extension/extension';
 
 export const EXTENSION_ID = 'traindx.traindx';
+
+/** The extension's test API once it is active and its first scan of the workspace's logs is done. */
+export async function activeApi(): Promise<TrainDxApi> {
+  const extension = vscode.extensions.getExtension<TrainDxApi>(EXTENSION_ID);
+  assert.ok(extension, 'extension not installed');
+  const api = await extension.activate();
+  await api.ready;
+  return api;
+}
 
 /** The finding id a diagnostic carries as its code. */
 export function codeOf(diagnostic: vscode.Diagnostic): string | undefined {

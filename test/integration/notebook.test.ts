@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TrainDxApi } from '../../src/extension/extension';
-import { codeOf, diagnosticsWhen, EXTENSION_ID, until, withCode, without } from './helpers';
+import { activeApi, codeOf, diagnosticsWhen, until, withCode, without } from './helpers';
 
 /** Cells of `notebook/gru.ipynb`, 0-based as VS Code counts them: the model cell and the `fit` cell. */
 const MODEL_CELL = 3;
@@ -17,10 +17,7 @@ describe('TrainDx in a Jupyter notebook', () => {
   let api: TrainDxApi;
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<TrainDxApi>(EXTENSION_ID);
-    assert.ok(extension, 'extension not installed');
-    api = await extension.activate();
-    await api.ready;
+    api = await activeApi();
     notebook = await vscode.workspace.openNotebookDocument(notebookUri());
     await vscode.window.showNotebookDocument(notebook);
   });

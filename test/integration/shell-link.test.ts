@@ -8,7 +8,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainDxApi } from '../../src/extension/extension';
-import { codeOf, diagnosticsWhen, EXTENSION_ID, until } from './helpers';
+import { activeApi, codeOf, diagnosticsWhen, until } from './helpers';
 
 describe('TrainDx linking a log to its script through the launch script', () => {
   const root = () => vscode.workspace.workspaceFolders![0].uri;
@@ -21,10 +21,7 @@ describe('TrainDx linking a log to its script through the launch script', () => 
 
   let api: TrainDxApi;
   before(async () => {
-    const extension = vscode.extensions.getExtension<TrainDxApi>(EXTENSION_ID);
-    assert.ok(extension, 'extension not installed');
-    api = await extension.activate();
-    await api.ready;
+    api = await activeApi();
   });
 
   it('links the collapse in logs/train.log to optimizer.step() in src/train.py, as run.sh says, in a folder that appeared whole', async () => {
