@@ -11,6 +11,8 @@ import { join, relative } from 'node:path';
 import { before, describe, test } from 'node:test';
 import {
   assignedValues,
+  assignmentsTo,
+  calleeName,
   contains,
   descendants,
   dottedName,
@@ -18,7 +20,10 @@ import {
   enclosingFunction,
   enclosingLoop,
   keywordArgument,
+  methodName,
+  methodReceiver,
   nodesWithin,
+  patternAssignmentsTo,
   parentOf,
   positionalArguments,
   readImports,
@@ -139,6 +144,18 @@ const SNIPPETS: Record<string, string> = {
     'a, (b, c.d) = 1, (2, 3)',
     'x.y.z = w[0].v',
   ),
+  'callees and targets that look like dotted names but are not, or not only': py(
+    'f(x)(y); a.b(x).c(y); a.b(x)[0](z); g()()()',
+    'None.x(y); True.real(); self.None_(1); Nonetheless.go()',
+    'a .b(c); a. b(c); a.b (c); a.b\\',
+    '    (c)',
+    'x[0](y); x [0](y); "s".join(x); f"{a}".strip(); b\'raw\'.decode(); rb"x".hex(); (a.b)(c)',
+    'é.x(1); αβ(2); a.é(3); _._(4); __init__(5); a1.b2_(6)',
+    'a: int = 3; a = b = c; a == b; a .b = 1; a.b= 2; a.b =3; a , b = 1, 2; a=1; a[0] = 1; a.b[0].c = 2',
+    'self.opt = torch.optim.SGD(p); opt  =\t make(); t\t= 1; print(a=1); lambda x=f(y): x',
+    '@a.b(1)',
+    'def f(x=g.h(1)): return x.y(2)',
+  ),
 };
 
 function forEachText(fn: (name: string, text: string) => void): void {
@@ -230,6 +247,51 @@ describe('python.ts: indexed answers equal the plain walks', () => {
           // The answer is a copy: changing it does not change the next one.
           assignedValues(tree, target).length = 0;
           assert.equal(assignedValues(tree, target).length, expected.length);
+        }
+      });
+    });
+  });
+
+  test('calleeName, methodName and methodReceiver equal the plain walk over the callee, for every call', () => {
+    let checked = 0;
+    forEachText((name, text) => {
+      parser.withTree(text, (tree) => {
+        for (const call of allNodes(tree.rootNode).filter((n) => n.type === 'call')) {
+          const fn = call.childForFieldName('function');
+          const isAttribute = fn?.type === 'attribute';
+          const expectedName = fn && (fn.type === 'identifier' || isAttribute) ? referenceDotted(fn) : null;
+          const where = `${name}: ${call.text}`;
+          assert.equal(calleeName(call), expectedName, `calleeName of ${where}`);
+          assert.equal(methodName(call), isAttribute ? fn.childForFieldName('attribute')?.text ?? null : null, `methodName of ${where}`);
+          assert.equal(id(methodReceiver(call)), isAttribute ? id(fn.childForFieldName('object')) : null, `methodReceiver of ${where}`);
+          checked++;
+        }
+      });
+    });
+    assert.ok(checked > 400, `only ${checked} calls checked`);
+  });
+
+  test('assignmentsTo and patternAssignmentsTo list every assignment by its target, for every fixture and snippet', () => {
+    forEachText((name, text) => {
+      parser.withTree(text, (tree) => {
+        const assignments = allNodes(tree.rootNode).filter((n) => n.type === 'assignment');
+        const targets = new Set<string>();
+        for (const a of assignments) {
+          const left = a.childForFieldName('left');
+          const target = left ? referenceDotted(left) : null;
+          if (target !== null) targets.add(target);
+          else if (left) for (const i of allNodes(left).filter((n) => n.type === 'identifier')) targets.add(`pattern:${i.text}`);
+        }
+        for (const target of targets) {
+          const pattern = target.startsWith('pattern:');
+          const bare = pattern ? target.slice('pattern:'.length) : target;
+          const expected = assignments.filter((a) => {
+            const left = a.childForFieldName('left');
+            const dotted = left ? referenceDotted(left) : null;
+            return pattern ? dotted === null && left !== null && allNodes(left).some((n) => n.type === 'identifier' && n.text === bare) : dotted === bare;
+          });
+          const actual = pattern ? patternAssignmentsTo(tree, bare) : assignmentsTo(tree, bare);
+          assert.deepEqual(ids(actual), ids(expected), `${name}: assignments to ${target}`);
         }
       });
     });

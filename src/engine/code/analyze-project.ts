@@ -34,7 +34,7 @@ export function analyzeProject(
       return {
         ...rule,
         check(ctx) {
-          project ??= new Project(new SourceFile(ctx.file, ctx.text, ctx.tree), parser, resolve);
+          project ??= new Project(new SourceFile(ctx.file, ctx.text, ctx.tree, ctx.lines), parser, resolve);
           const mine: CodeFinding[] = [];
           for (const { file, finding } of rule.checkProject(project)) {
             if (file === ctx.file) {

@@ -15,6 +15,7 @@ import {
   descendants,
   enclosingFunction,
   keywordArgument,
+  keywordName,
   lastSegment,
   parentOf,
   positionalArguments,
@@ -67,8 +68,8 @@ export const extremeDropout: Rule = {
     }
     // Dropout keywords of any constructor, found from the keywords (far fewer than calls).
     for (const arg of descendants(ctx.root, 'keyword_argument')) {
-      const keyword = arg.childForFieldName('name')?.text;
-      if (keyword === undefined || !DROPOUT_KEYWORDS.has(keyword)) continue;
+      const keyword = keywordName(arg);
+      if (keyword === null || !DROPOUT_KEYWORDS.has(keyword)) continue;
       const call = parentOf(parentOf(arg) ?? arg);
       if (call?.type !== 'call') continue;
       // `nn.LSTM(..., dropout=0.9)` with one layer applies no dropout at all (PyTorch warns); nothing to say.

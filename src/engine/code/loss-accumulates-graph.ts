@@ -22,6 +22,7 @@ import {
   positionalArguments,
   type SyntaxNode,
   type SyntaxTree,
+  writtenAssignment,
 } from './python';
 import type { Rule } from './rule';
 import { loopFacts, type LoopFacts } from './training-loop';
@@ -97,6 +98,12 @@ function accumulations(root: SyntaxNode): Accumulation[] {
 
 /** The accumulation a node of one of `SITE_TYPES` is, or null. */
 function accumulationAt(node: SyntaxNode, type: (typeof SITE_TYPES)[number]): Accumulation | null {
+  if (type !== 'call') {
+    // Most assignments can be ruled out from their source alone: another operator, or a value that does not
+    // start with the target's first name (`total = total + loss` does).
+    const written = writtenAssignment(node);
+    if (written && (written.operator !== (type === 'assignment' ? '=' : '+=') || (type === 'assignment' && written.valueHead !== null && written.valueHead !== firstSegment(written.target)))) return null;
+  }
   if (type === 'augmented_assignment') {
     if (node.child(1)?.type !== '+=') return null;
     const target = dottedName(node.childForFieldName('left'));
@@ -247,4 +254,10 @@ function stackedNames(facts: LoopFacts): Set<string> {
 function usedAsTensorLater(facts: LoopFacts, target: string, kind: Accumulation['kind']): boolean {
   for (const method of facts.attributesOf(target)) if (kind !== 'append' || !LIST_METHODS.has(method)) return true;
   return stackedNames(facts).has(target);
+}
+
+/** `self` of `self.losses`. */
+function firstSegment(name: string): string {
+  const dot = name.indexOf('.');
+  return dot === -1 ? name : name.slice(0, dot);
 }

@@ -11,7 +11,7 @@
 
 import { LineIndex } from '../text';
 import type { CodeFinding, Location } from '../types';
-import { descendants, dottedName, namedChildren, parentOf, type PythonParser, type SyntaxNode, type SyntaxTree } from './python';
+import { descendants, dottedName, enclosingClass, enclosingFunction, importItems, namedChildren, type PythonParser, type SyntaxNode, type SyntaxTree } from './python';
 import { createRuleContext, type Rule, type RuleContext } from './rule';
 
 /** A Python file's name (as the caller spells it) and its exact text. */
@@ -47,9 +47,10 @@ export class SourceFile {
     readonly file: string,
     readonly text: string,
     readonly tree: SyntaxTree,
+    lines?: LineIndex,
   ) {
     this.root = tree.rootNode;
-    this.lines = new LineIndex(text);
+    this.lines = lines ?? new LineIndex(text);
   }
 
   /** A location in this file, for `related` entries. */
@@ -107,51 +108,19 @@ export class SourceFile {
     if (this.bindings) return this.bindings;
     const names = new Map<string, Binding>();
     const stars: string[] = [];
-    for (const stmt of descendants(this.root, ['import_statement', 'import_from_statement'])) {
-      if (stmt.type === 'import_statement') {
-        for (const item of stmt.childrenForFieldName('name')) {
-          if (!item) continue;
-          if (item.type === 'aliased_import') {
-            const module = item.childForFieldName('name')?.text;
-            const alias = item.childForFieldName('alias')?.text;
-            if (module && alias) names.set(alias, { module, name: null });
-          } else {
-            // `import models.rnn` binds `models`; `models.rnn.Net` is resolved segment by segment.
-            const first = item.firstNamedChild?.text;
-            if (first) names.set(first, { module: first, name: null });
-          }
-        }
-        continue;
-      }
-      const moduleNode = stmt.childForFieldName('module_name');
-      if (!moduleNode) continue;
-      const module = moduleName(moduleNode);
-      if (namedChildren(stmt).some((c) => c.type === 'wildcard_import')) stars.push(module);
-      for (const item of stmt.childrenForFieldName('name')) {
-        if (!item) continue;
-        if (item.type === 'aliased_import') {
-          const name = item.childForFieldName('name')?.text;
-          const alias = item.childForFieldName('alias')?.text;
-          if (name && alias) names.set(alias, { module, name });
-        } else {
-          names.set(item.text, { module, name: item.text });
-        }
-      }
+    for (const item of importItems(this.root)) {
+      if (item.local === null) stars.push(item.module);
+      // `import models.rnn` binds `models`; `models.rnn.Net` is resolved segment by segment.
+      else if (item.kind === 'import') names.set(item.local, { module: item.aliased ? item.module : item.local, name: null });
+      else names.set(item.local, { module: item.module, name: item.name });
     }
     this.bindings = { names, stars };
     return this.bindings;
   }
 }
 
-/** `models.rnn`, `.models`, `..` as written, without the spaces Python allows inside (`from . models import X`). */
-function moduleName(node: SyntaxNode): string {
-  if (node.type !== 'relative_import') return node.text;
-  return namedChildren(node).map((part) => part.text).join('');
-}
-
 function insideFunctionOrClass(node: SyntaxNode): boolean {
-  for (let p = parentOf(node); p; p = parentOf(p)) if (p.type === 'function_definition' || p.type === 'class_definition') return true;
-  return false;
+  return enclosingFunction(node) !== null || enclosingClass(node) !== null;
 }
 
 /** A class definition and the file it is in. */
@@ -204,7 +173,7 @@ export class Project {
   static ofContext(ctx: RuleContext): Project {
     let project = single.get(ctx.tree);
     if (!project) {
-      project = new Project(new SourceFile(ctx.file, ctx.text, ctx.tree));
+      project = new Project(new SourceFile(ctx.file, ctx.text, ctx.tree, ctx.lines));
       single.set(ctx.tree, project);
     }
     return project;
@@ -309,24 +278,14 @@ const single = new WeakMap<SyntaxTree, Project>();
  */
 export function importedModuleNames(root: SyntaxNode): string[] {
   const names = new Set<string>();
-  for (const stmt of descendants(root, ['import_statement', 'import_from_statement'])) {
-    if (stmt.type === 'import_statement') {
-      for (const item of stmt.childrenForFieldName('name')) {
-        const dotted = item?.type === 'aliased_import' ? item.childForFieldName('name') : item;
-        if (!dotted) continue;
-        const parts = namedChildren(dotted).map((p) => p.text);
-        for (let i = 1; i <= parts.length; i++) names.add(parts.slice(0, i).join('.'));
-      }
+  for (const item of importItems(root)) {
+    if (item.kind === 'import') {
+      const parts = item.module.split('.');
+      for (let i = 1; i <= parts.length; i++) names.add(parts.slice(0, i).join('.'));
       continue;
     }
-    const moduleNode = stmt.childForFieldName('module_name');
-    if (!moduleNode) continue;
-    const module = moduleName(moduleNode);
-    names.add(module);
-    for (const item of stmt.childrenForFieldName('name')) {
-      const name = item?.type === 'aliased_import' ? item.childForFieldName('name')?.text : item?.text;
-      if (name) names.add(joinModule(module, [name]));
-    }
+    names.add(item.module);
+    if (item.name !== null) names.add(joinModule(item.module, [item.name]));
   }
   return [...names];
 }

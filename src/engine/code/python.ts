@@ -55,6 +55,7 @@ export async function createPythonParser(wasm: GrammarWasm): Promise<PythonParse
   const parse = (text: string): SyntaxTree => {
     const tree = parser.parse(text);
     if (!tree) throw new Error('tree-sitter returned no tree for the Python source');
+    sources.set(tree, text);
     return tree;
   };
   return {
@@ -69,6 +70,9 @@ export async function createPythonParser(wasm: GrammarWasm): Promise<PythonParse
     },
   };
 }
+
+/** The text each tree was parsed from (what its offsets index), for `writtenCallee` and `writtenAssignment`. */
+const sources = new WeakMap<SyntaxTree, string>();
 
 // ---------------------------------------------------------------------------------------------------------------
 // Tree helpers
@@ -114,6 +118,8 @@ interface TypeList {
 }
 
 const byType = new WeakMap<SyntaxTree, Map<string, TypeList>>();
+/** The type of every indexed node, by id: asked again of the same nodes, the answer needs no call into wasm. */
+const indexedTypes = new WeakMap<SyntaxTree, Map<number, string>>();
 const NO_NODES: TypeList = { nodes: [], ends: new Int32Array(0) };
 
 /** Every node of an indexed type in the whole tree, in document order. */
@@ -121,11 +127,24 @@ function allOfType(tree: SyntaxTree, type: string): TypeList {
   let index = byType.get(tree);
   if (!index) {
     const lists = new Map<string, SyntaxNode[]>(INDEXED_TYPES.map((t) => [t, []]));
-    for (const node of tree.rootNode.descendantsOfType(INDEXED_TYPES)) if (node) lists.get(node.type)?.push(node);
+    const types = new Map<number, string>();
+    for (const node of tree.rootNode.descendantsOfType(INDEXED_TYPES)) {
+      if (!node) continue;
+      const type = node.type;
+      types.set(node.id, type);
+      lists.get(type)?.push(node);
+    }
+    indexedTypes.set(tree, types);
     index = new Map([...lists].map(([t, nodes]) => [t, { nodes, ends: new Int32Array(nodes.length).fill(-1) }]));
     byType.set(tree, index);
   }
   return index.get(type) ?? NO_NODES;
+}
+
+/** `node.type`, from the index for the indexed types (calls, assignments, keyword arguments, ...). */
+export function typeOf(node: SyntaxNode): string {
+  allOfType(node.tree, 'call');
+  return indexedTypes.get(node.tree)?.get(node.id) ?? node.type;
 }
 
 /**
@@ -219,6 +238,13 @@ function callee(call: SyntaxNode): Callee {
 }
 
 function readCallee(call: SyntaxNode): Callee {
+  // Most callees are written as a plain dotted name right before their `(`: read it from the source. Not when a
+  // call starts at the same place inside this one (`f(x)(y)`, `a.b(x).c(y)`), whose own `(` that would be.
+  const written = compoundCalls(call.tree).has(call.id) ? null : writtenCallee(call);
+  if (written !== null) {
+    const dot = written.lastIndexOf('.');
+    return dot === -1 ? { name: written, method: null, receiver: null } : new WrittenMethodCallee(written, written.slice(dot + 1), call);
+  }
   const fn = call.childForFieldName('function');
   const type = fn?.type;
   if (fn && type === 'attribute') {
@@ -228,6 +254,138 @@ function readCallee(call: SyntaxNode): Callee {
     return { name: object !== null && method !== null ? `${object}.${method}` : null, method, receiver };
   }
   return { name: fn && type === 'identifier' ? fn.text : null, method: null, receiver: null };
+}
+
+/** A `receiver.method(...)` callee read from the source: the receiver node is looked up only when asked for. */
+class WrittenMethodCallee implements Callee {
+  private receiverNode: SyntaxNode | null | undefined;
+  constructor(readonly name: string, readonly method: string, private readonly call: SyntaxNode) {}
+  get receiver(): SyntaxNode | null {
+    if (this.receiverNode === undefined) this.receiverNode = this.call.childForFieldName('function')?.childForFieldName('object') ?? null;
+    return this.receiverNode;
+  }
+}
+
+const compoundCallSets = new WeakMap<SyntaxTree, Set<number>>();
+
+/**
+ * Ids of the calls with another call starting at the same offset inside them (`f(x)` in `f(x)(y)`). The calls
+ * are listed in pre-order, so such a call is the one right before its inner call.
+ */
+function compoundCalls(tree: SyntaxTree): Set<number> {
+  let set = compoundCallSets.get(tree);
+  if (!set) {
+    set = new Set();
+    const { nodes } = allOfType(tree, 'call');
+    for (let i = 0; i + 1 < nodes.length; i++) if (nodes[i + 1].startIndex === nodes[i].startIndex) set.add(nodes[i].id);
+    compoundCallSets.set(tree, set);
+  }
+  return set;
+}
+
+/** Heads that read as names but are literals to the grammar (`None.x` is no dotted name). */
+const LITERAL_HEADS = new Set(['None', 'True', 'False']);
+
+/**
+ * Where the dotted name written at `at` in `text` ends (`self.optimizer.step` in `self.optimizer.step(`): ASCII
+ * identifiers joined by dots with nothing between them; -1 when the source there is not that.
+ */
+function dottedNameEnd(text: string, at: number): number {
+  for (;;) {
+    if (!isIdentifierStart(text.charCodeAt(at))) return -1;
+    at++;
+    while (at < text.length && isIdentifierPart(text.charCodeAt(at))) at++;
+    if (text.charCodeAt(at) !== 0x2e /* . */) break;
+    at++;
+  }
+  return at;
+}
+
+/**
+ * The dotted name written at the start of a call, read from the source when its `(` follows it directly
+ * (`self.optimizer.step(`); null otherwise (a space before `(`, a subscript, a string prefix, a non-ASCII name,
+ * `None.x`), and the caller asks the tree. This reads characters of a node tree-sitter has delimited, and only
+ * where they can mean one thing; it spares the calls into wasm that taking a name apart node by node costs,
+ * thousands per file. The caller rules out calls whose callee starts with another call (`f(x)(y)`).
+ */
+function writtenCallee(call: SyntaxNode): string | null {
+  const text = sources.get(call.tree);
+  if (text === undefined) return null;
+  const start = call.startIndex;
+  const end = dottedNameEnd(text, start);
+  if (end === -1 || text.charCodeAt(end) !== 0x28 /* ( */) return null;
+  return plainName(text.slice(start, end));
+}
+
+/** `name` unless its head is a literal (`None.x`). */
+function plainName(name: string): string | null {
+  const dot = name.indexOf('.');
+  return LITERAL_HEADS.has(dot === -1 ? name : name.slice(0, dot)) ? null : name;
+}
+
+/** An assignment or augmented assignment as written on its line: `total += loss`, `self.opt = make(...)`. */
+export interface WrittenAssignment {
+  /** The target's dotted name (`total`, `self.opt`). */
+  readonly target: string;
+  /** `=`, `+=`, `-=`, ... */
+  readonly operator: string;
+  /**
+   * The first name of the value (`total` in `total = total + loss`, `torch` in `x = torch.zeros(1)`), `''` when
+   * the value starts with anything but a name (a number, a bracket, a string), or null when the source cannot
+   * say (a line continuation, a non-ASCII name).
+   */
+  readonly valueHead: string | null;
+}
+
+const writtenAssignments: NodeMemo<WrittenAssignment | null> = new WeakMap();
+
+/**
+ * An `assignment` or `augmented_assignment` node read from the source when its target is a plain dotted name
+ * followed by spaces and the operator (see `writtenCallee` for why); null when the tree must be asked (a tuple,
+ * a subscript or an annotation as target, a line continuation before the operator).
+ */
+export function writtenAssignment(node: SyntaxNode): WrittenAssignment | null {
+  return memoised(writtenAssignments, node, readWrittenAssignment);
+}
+
+function readWrittenAssignment(node: SyntaxNode): WrittenAssignment | null {
+  const text = sources.get(node.tree);
+  if (text === undefined) return null;
+  const start = node.startIndex;
+  const end = dottedNameEnd(text, start);
+  if (end === -1) return null;
+  let at = end;
+  while (text.charCodeAt(at) === 0x20 || text.charCodeAt(at) === 0x09) at++;
+  const opStart = at;
+  while (at - opStart < 3 && AUGMENTED_OPERATOR_CHARS.includes(text[at])) at++;
+  if (text.charCodeAt(at) !== 0x3d /* = */ || text.charCodeAt(at + 1) === 0x3d) return null;
+  at++;
+  const operator = text.slice(opStart, at);
+  if (operator !== '=' && !AUGMENTED_OPERATORS.has(operator)) return null;
+  const target = plainName(text.slice(start, end));
+  if (target === null) return null;
+  while (text.charCodeAt(at) === 0x20 || text.charCodeAt(at) === 0x09) at++;
+  const first = text.charCodeAt(at);
+  let valueHead: string | null = '';
+  if (isIdentifierStart(first)) {
+    let stop = at + 1;
+    while (stop < text.length && isIdentifierPart(text.charCodeAt(stop))) stop++;
+    valueHead = text.charCodeAt(stop) > 0x7f ? null : text.slice(at, stop);
+  } else if (first > 0x7f || first === 0x5c /* \ */ || first === 0x0a || first === 0x0d || first === 0x23 /* # */ || Number.isNaN(first)) {
+    valueHead = null;
+  }
+  return { target, operator, valueHead };
+}
+
+const AUGMENTED_OPERATOR_CHARS = '+-*/%@&|^<>';
+const AUGMENTED_OPERATORS = new Set(['+=', '-=', '*=', '/=', '//=', '%=', '@=', '&=', '|=', '^=', '>>=', '<<=', '**=']);
+
+function isIdentifierStart(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
+}
+
+function isIdentifierPart(c: number): boolean {
+  return isIdentifierStart(c) || (c >= 0x30 && c <= 0x39);
 }
 
 /** The dotted name of a call's callee (`optimizer.step` for `optimizer.step()`), or `null`. */
@@ -268,16 +426,33 @@ function readArguments(call: SyntaxNode): CallArguments {
   let keywords: Map<string, SyntaxNode | null> | undefined;
   const isList = args.type === 'argument_list';
   for (const a of namedChildren(args)) {
-    const type = a.type;
+    const type = typeOf(a);
     if (type === 'keyword_argument') {
-      const name = a.childForFieldName('name')?.text;
+      const name = keywordName(a);
       keywords ??= new Map();
-      if (name !== undefined && !keywords.has(name)) keywords.set(name, a.childForFieldName('value'));
+      if (name !== null && !keywords.has(name)) keywords.set(name, a.childForFieldName('value'));
     } else if (isList && type !== 'list_splat' && type !== 'dictionary_splat' && type !== 'comment') {
       positional.push(a);
     }
   }
   return { positional, keywords: keywords ?? NO_ARGUMENTS.keywords };
+}
+
+/** The name of a `keyword_argument` (`p` of `p=0.5`), read from the source where it is written plainly (see `writtenCallee`). */
+export function keywordName(argument: SyntaxNode): string | null {
+  const text = sources.get(argument.tree);
+  if (text !== undefined) {
+    const start = argument.startIndex;
+    let at = start;
+    if (isIdentifierStart(text.charCodeAt(at))) {
+      at++;
+      while (isIdentifierPart(text.charCodeAt(at))) at++;
+      let next = at;
+      while (text.charCodeAt(next) === 0x20 || text.charCodeAt(next) === 0x09) next++;
+      if (text.charCodeAt(next) === 0x3d /* = */ && text.charCodeAt(next + 1) !== 0x3d) return text.slice(start, at);
+    }
+  }
+  return argument.childForFieldName('name')?.text ?? null;
 }
 
 /** Positional arguments of a call (keyword arguments, `*args` and `**kwargs` excluded). */
@@ -543,48 +718,94 @@ export interface ImportTable {
   readonly starModules: readonly string[];
 }
 
-const importTables: NodeMemo<ImportTable> = new WeakMap();
-
-/** Reads every `import` and `from ... import` in the file (at any depth; conditional imports count), once per tree. */
-export function readImports(root: SyntaxNode): ImportTable {
-  return memoised(importTables, root, collectImports);
+/** One name an `import` or `from ... import` statement binds (or one `*`), as written. */
+export interface ImportItem {
+  /** `import M [as a]` or `from M import n [as a]`. */
+  readonly kind: 'import' | 'from';
+  /** The module as written, relative ones with their dots and without the spaces Python allows: `torch.nn`, `.models`, `..`. */
+  readonly module: string;
+  /** `n` of `from M import n`; null for `import M` and for `*`. */
+  readonly name: string | null;
+  /** The local name bound: the alias, `n`, or `torch` for `import torch.nn`; null for `*`. */
+  readonly local: string | null;
+  /** Whether the statement names it `as` something. */
+  readonly aliased: boolean;
 }
 
-function collectImports(root: SyntaxNode): ImportTable {
-  const names = new Map<string, string>();
-  const starModules: string[] = [];
+const importItemLists: NodeMemo<readonly ImportItem[]> = new WeakMap();
+
+/**
+ * Every import of a file (at any depth; conditional imports count), in document order, read once per tree:
+ * `readImports`, the project's bindings and the module names a project reader pre-loads all come from it.
+ */
+export function importItems(root: SyntaxNode): readonly ImportItem[] {
+  return memoised(importItemLists, root, collectImportItems);
+}
+
+function collectImportItems(root: SyntaxNode): ImportItem[] {
+  const items: ImportItem[] = [];
   for (const stmt of descendants(root, ['import_statement', 'import_from_statement'])) {
     if (stmt.type === 'import_statement') {
       for (const item of stmt.childrenForFieldName('name')) {
         if (!item) continue;
         if (item.type === 'aliased_import') {
-          const module = item.childForFieldName('name')?.text;
+          const module = item.childForFieldName('name');
           const alias = item.childForFieldName('alias')?.text;
-          if (module && alias) names.set(alias, module);
+          if (module && alias) items.push({ kind: 'import', module: moduleText(module), name: null, local: alias, aliased: true });
         } else {
           // `import torch.nn` binds `torch`.
-          const first = item.firstNamedChild?.text;
-          if (first) names.set(first, first);
+          const module = moduleText(item);
+          items.push({ kind: 'import', module, name: null, local: module.split('.')[0], aliased: false });
         }
       }
       continue;
     }
     const moduleNode = stmt.childForFieldName('module_name');
-    if (!moduleNode || moduleNode.type !== 'dotted_name') continue; // relative imports are the project's own
-    const module = moduleNode.text;
-    if (namedChildren(stmt).some((c) => c.type === 'wildcard_import')) starModules.push(module);
+    if (!moduleNode) continue;
+    const module = moduleText(moduleNode);
+    for (const child of namedChildren(stmt)) {
+      if (child.type === 'wildcard_import') items.push({ kind: 'from', module, name: null, local: null, aliased: false });
+    }
     for (const item of stmt.childrenForFieldName('name')) {
       if (!item) continue;
       if (item.type === 'aliased_import') {
         const name = item.childForFieldName('name')?.text;
         const alias = item.childForFieldName('alias')?.text;
-        if (name && alias) names.set(alias, `${module}.${name}`);
+        if (name && alias) items.push({ kind: 'from', module, name, local: alias, aliased: true });
       } else {
-        names.set(item.text, `${module}.${item.text}`);
+        const name = item.text;
+        items.push({ kind: 'from', module, name, local: name, aliased: false });
       }
     }
   }
-  return { names, starModules };
+  return items;
+}
+
+/** `torch.nn`, `.models`, `..` as written, without the spaces Python allows inside (`from . models import X`). */
+function moduleText(node: SyntaxNode): string {
+  const text = node.text;
+  if (![' ', '\t', '\\', '\n', '#'].some((c) => text.includes(c))) return text;
+  // Spaces, a line continuation or a comment inside: the parts alone.
+  return namedChildren(node).flatMap((part) => (part.type === 'comment' ? [] : [part.type === 'dotted_name' ? moduleText(part) : part.text])).join(
+    node.type === 'relative_import' ? '' : '.',
+  );
+}
+
+const importTables: NodeMemo<ImportTable> = new WeakMap();
+
+/** Reads every `import` and `from ... import` of packages in the file (relative imports are the project's own), once per tree. */
+export function readImports(root: SyntaxNode): ImportTable {
+  return memoised(importTables, root, (node) => {
+    const names = new Map<string, string>();
+    const starModules: string[] = [];
+    for (const item of importItems(node)) {
+      if (item.module.startsWith('.')) continue;
+      if (item.local === null) starModules.push(item.module);
+      else if (item.kind === 'from') names.set(item.local, `${item.module}.${item.name}`);
+      else names.set(item.local, item.aliased ? item.module : item.local);
+    }
+    return { names, starModules };
+  });
 }
 
 /**
@@ -626,10 +847,15 @@ function assignmentIndex(tree: SyntaxTree): { plain: Map<string, SyntaxNode[]>; 
     index = { plain: new Map(), patterns: new Map() };
     const add = (map: Map<string, SyntaxNode[]>, name: string, node: SyntaxNode): void => {
       const list = map.get(name);
-      if (list) list.push(node);
-      else map.set(name, [node]);
+      if (!list) map.set(name, [node]);
+      else if (list[list.length - 1] !== node) list.push(node); // `_, _ = pair` binds `_` once
     };
     for (const a of descendants(tree.rootNode, 'assignment')) {
+      const written = writtenAssignment(a);
+      if (written !== null && written.operator === '=') {
+        add(index.plain, written.target, a);
+        continue;
+      }
       const left = a.childForFieldName('left');
       const name = dottedName(left);
       if (name !== null) add(index.plain, name, a);

@@ -15,6 +15,8 @@ export interface RuleContext {
   readonly root: SyntaxNode;
   /** The file name as the caller gave it, for related locations. */
   readonly file: string;
+  /** Lines and columns of `text`. */
+  readonly lines: LineIndex;
   /** Builds a finding of the current rule (`kind`, `id` and defaults filled in). */
   report(finding: ReportDescriptor): CodeFinding;
   /** A location in this file for a node, for `related` entries. */
@@ -65,6 +67,7 @@ export function createRuleContext(
     tree,
     root: tree.rootNode,
     file,
+    lines,
     locationOf,
     report(d: ReportDescriptor): CodeFinding {
       const start = 'node' in d ? d.node.startIndex : d.start;
