@@ -19,6 +19,7 @@ import {
   enclosingClass,
   enclosingFunction,
   enclosingLoop,
+  importItems,
   keywordArgument,
   methodName,
   methodReceiver,
@@ -30,6 +31,7 @@ import {
   type PythonParser,
   type SyntaxNode,
 } from '../../src/engine/code/python';
+import { importedModuleNames } from '../../src/engine/code/project';
 import { enclosingLoops } from '../../src/engine/code/training-loop';
 import { py, sharedParser } from './code-rule-tables';
 import { fixture, ROOT } from './fixtures';
@@ -310,6 +312,47 @@ describe('python.ts: indexed answers equal the plain walks', () => {
         const reversed = [...calls].reverse();
         assert.deepEqual(ids(nodesWithin(reversed, tree.rootNode)), ids(reversed));
       });
+    });
+  });
+
+  test('imports as written: aliases, dotted and spaced modules, relative modules, parentheses, comments and stars', () => {
+    const text = py(
+      'import torch.nn as nn, numpy',
+      'import os . path',
+      'from torch import optim as o, cuda',
+      'from . models import Net',
+      'from .. import utils as u',
+      'from keras.layers import (Dense,  # a comment with a * in it',
+      '    LSTM as L)',
+      'from keras.optimizers import *',
+      'if True:',
+      '    import pkg.sub.mod',
+    );
+    parser.withTree(text, (tree) => {
+      const items = importItems(tree.rootNode).map((i) => `${i.kind} ${i.module} ${i.name} ${i.local} ${i.aliased}`);
+      assert.deepEqual(items, [
+        'import torch.nn null nn true',
+        'import numpy null numpy false',
+        'import os.path null os false',
+        'from torch optim o true',
+        'from torch cuda cuda false',
+        'from .models Net Net false',
+        'from .. utils u true',
+        'from keras.layers Dense Dense false',
+        'from keras.layers LSTM L true',
+        'from keras.optimizers null null false',
+        'import pkg.sub.mod null pkg false',
+      ]);
+      const table = readImports(tree.rootNode);
+      assert.deepEqual([...table.names], [
+        ['nn', 'torch.nn'], ['numpy', 'numpy'], ['os', 'os'], ['o', 'torch.optim'], ['cuda', 'torch.cuda'],
+        ['Dense', 'keras.layers.Dense'], ['L', 'keras.layers.LSTM'], ['pkg', 'pkg'],
+      ]);
+      assert.deepEqual(table.starModules, ['keras.optimizers']);
+      assert.deepEqual(importedModuleNames(tree.rootNode), [
+        'torch', 'torch.nn', 'numpy', 'os', 'os.path', 'torch.optim', 'torch.cuda', '.models', '.models.Net', '..', '..utils',
+        'keras.layers', 'keras.layers.Dense', 'keras.layers.LSTM', 'keras.optimizers', 'pkg', 'pkg.sub', 'pkg.sub.mod',
+      ]);
     });
   });
 

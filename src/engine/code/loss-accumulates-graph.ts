@@ -15,7 +15,6 @@ import {
   keywordArgument,
   lastSegment,
   methodName,
-  methodReceiver,
   namedChildren,
   nodesWithin,
   parentOf,
@@ -98,31 +97,34 @@ function accumulations(root: SyntaxNode): Accumulation[] {
 
 /** The accumulation a node of one of `SITE_TYPES` is, or null. */
 function accumulationAt(node: SyntaxNode, type: (typeof SITE_TYPES)[number]): Accumulation | null {
-  if (type !== 'call') {
-    // Most assignments can be ruled out from their source alone: another operator, or a value that does not
-    // start with the target's first name (`total = total + loss` does).
-    const written = writtenAssignment(node);
-    if (written && (written.operator !== (type === 'assignment' ? '=' : '+=') || (type === 'assignment' && written.valueHead !== null && written.valueHead !== firstSegment(written.target)))) return null;
+  if (type === 'call') {
+    if (methodName(node) !== 'append') return null;
+    // `losses.append(...)`: the receiver's dotted name is the callee's without `.append` (null when not dotted).
+    const target = calleeName(node)?.slice(0, -'.append'.length) ?? null;
+    const args = target === null ? [] : positionalArguments(node);
+    return target !== null && args.length === 1 && parentOf(node)?.type === 'expression_statement'
+      ? { kind: 'append', statement: node, target, value: args[0] }
+      : null;
   }
+  // Most assignments are told from their source alone: the operator, and whether the value starts with the
+  // target's first name (`total = total + loss` does).
+  const written = writtenAssignment(node);
   if (type === 'augmented_assignment') {
+    if (written) {
+      const value = written.operator === '+=' ? node.childForFieldName('right') : null;
+      return value ? { kind: 'add', statement: node, target: written.target, value } : null;
+    }
     if (node.child(1)?.type !== '+=') return null;
     const target = dottedName(node.childForFieldName('left'));
     const value = node.childForFieldName('right');
     return target !== null && value ? { kind: 'add', statement: node, target, value } : null;
   }
-  if (type === 'assignment') {
-    const right = node.childForFieldName('right');
-    if (right?.type !== 'binary_operator' || right.child(1)?.type !== '+') return null;
-    const target = dottedName(node.childForFieldName('left'));
-    const [l, r] = [right.childForFieldName('left'), right.childForFieldName('right')];
-    return target !== null && l && r && dottedName(l) === target ? { kind: 'add', statement: node, target, value: r } : null;
-  }
-  if (methodName(node) !== 'append') return null;
-  const target = dottedName(methodReceiver(node));
-  const args = positionalArguments(node);
-  return target !== null && args.length === 1 && parentOf(node)?.type === 'expression_statement'
-    ? { kind: 'append', statement: node, target, value: args[0] }
-    : null;
+  if (written && (written.operator !== '=' || (written.valueHead !== null && written.valueHead !== firstSegment(written.target)))) return null;
+  const right = node.childForFieldName('right');
+  if (right?.type !== 'binary_operator' || right.child(1)?.type !== '+') return null;
+  const target = dottedName(node.childForFieldName('left'));
+  const [l, r] = [right.childForFieldName('left'), right.childForFieldName('right')];
+  return target !== null && l && r && dottedName(l) === target ? { kind: 'add', statement: node, target, value: r } : null;
 }
 
 /** The loss tensor inside `value`: the node to detach, and how the message names it. */

@@ -118,8 +118,6 @@ interface TypeList {
 }
 
 const byType = new WeakMap<SyntaxTree, Map<string, TypeList>>();
-/** The type of every indexed node, by id: asked again of the same nodes, the answer needs no call into wasm. */
-const indexedTypes = new WeakMap<SyntaxTree, Map<number, string>>();
 const NO_NODES: TypeList = { nodes: [], ends: new Int32Array(0) };
 
 /** Every node of an indexed type in the whole tree, in document order. */
@@ -127,24 +125,11 @@ function allOfType(tree: SyntaxTree, type: string): TypeList {
   let index = byType.get(tree);
   if (!index) {
     const lists = new Map<string, SyntaxNode[]>(INDEXED_TYPES.map((t) => [t, []]));
-    const types = new Map<number, string>();
-    for (const node of tree.rootNode.descendantsOfType(INDEXED_TYPES)) {
-      if (!node) continue;
-      const type = node.type;
-      types.set(node.id, type);
-      lists.get(type)?.push(node);
-    }
-    indexedTypes.set(tree, types);
+    for (const node of tree.rootNode.descendantsOfType(INDEXED_TYPES)) if (node) lists.get(node.type)?.push(node);
     index = new Map([...lists].map(([t, nodes]) => [t, { nodes, ends: new Int32Array(nodes.length).fill(-1) }]));
     byType.set(tree, index);
   }
   return index.get(type) ?? NO_NODES;
-}
-
-/** `node.type`, from the index for the indexed types (calls, assignments, keyword arguments, ...). */
-export function typeOf(node: SyntaxNode): string {
-  allOfType(node.tree, 'call');
-  return indexedTypes.get(node.tree)?.get(node.id) ?? node.type;
 }
 
 /**
@@ -407,8 +392,8 @@ export function methodName(call: SyntaxNode): string | null {
 interface CallArguments {
   /** Positional arguments, in order. */
   readonly positional: readonly SyntaxNode[];
-  /** Keyword name → value node (the first `name=` when repeated). */
-  readonly keywords: ReadonlyMap<string, SyntaxNode | null>;
+  /** Keyword name → the `keyword_argument` node (the first `name=` when repeated). */
+  readonly keywords: ReadonlyMap<string, SyntaxNode>;
 }
 
 const NO_ARGUMENTS: CallArguments = { positional: [], keywords: new Map() };
@@ -419,21 +404,35 @@ function argumentsOf(call: SyntaxNode): CallArguments {
   return memoised(callArguments, call, readArguments);
 }
 
+const keywordSets = new WeakMap<SyntaxTree, Set<number>>();
+
+/** Ids of the `keyword_argument` nodes of a tree (from the index: telling them apart costs no call into wasm). */
+function keywordIds(tree: SyntaxTree): Set<number> {
+  let ids = keywordSets.get(tree);
+  if (!ids) keywordSets.set(tree, (ids = new Set(allOfType(tree, 'keyword_argument').nodes.map((n) => n.id))));
+  return ids;
+}
+
 function readArguments(call: SyntaxNode): CallArguments {
   const args = call.childForFieldName('arguments');
   if (!args) return NO_ARGUMENTS;
   const positional: SyntaxNode[] = [];
-  let keywords: Map<string, SyntaxNode | null> | undefined;
+  let keywords: Map<string, SyntaxNode> | undefined;
   const isList = args.type === 'argument_list';
+  const keywordNodes = keywordIds(call.tree);
+  const text = sources.get(call.tree);
   for (const a of namedChildren(args)) {
-    const type = typeOf(a);
-    if (type === 'keyword_argument') {
+    if (keywordNodes.has(a.id)) {
       const name = keywordName(a);
       keywords ??= new Map();
-      if (name !== null && !keywords.has(name)) keywords.set(name, a.childForFieldName('value'));
-    } else if (isList && type !== 'list_splat' && type !== 'dictionary_splat' && type !== 'comment') {
-      positional.push(a);
+      if (name !== null && !keywords.has(name)) keywords.set(name, a);
+      continue;
     }
+    if (!isList) continue;
+    // `*args`, `**kwargs` and comments are not positional; only they start with `*` or `#`.
+    const first = text === undefined ? undefined : text[a.startIndex];
+    const other = first === undefined ? ['list_splat', 'dictionary_splat', 'comment'].includes(a.type) : first === '*' || first === '#';
+    if (!other) positional.push(a);
   }
   return { positional, keywords: keywords ?? NO_ARGUMENTS.keywords };
 }
@@ -455,6 +454,13 @@ export function keywordName(argument: SyntaxNode): string | null {
   return argument.childForFieldName('name')?.text ?? null;
 }
 
+const keywordValues: NodeMemo<SyntaxNode | null> = new WeakMap();
+
+/** The value of a `keyword_argument` node (`0.5` of `p=0.5`), memoised per tree. */
+function keywordValue(argument: SyntaxNode): SyntaxNode | null {
+  return memoised(keywordValues, argument, (a) => a.childForFieldName('value'));
+}
+
 /** Positional arguments of a call (keyword arguments, `*args` and `**kwargs` excluded). */
 export function positionalArguments(call: SyntaxNode): SyntaxNode[] {
   return argumentsOf(call).positional.slice();
@@ -462,7 +468,8 @@ export function positionalArguments(call: SyntaxNode): SyntaxNode[] {
 
 /** The value of keyword argument `name=` of a call, or `null`. */
 export function keywordArgument(call: SyntaxNode, name: string): SyntaxNode | null {
-  return argumentsOf(call).keywords.get(name) ?? null;
+  const argument = argumentsOf(call).keywords.get(name);
+  return argument ? keywordValue(argument) : null;
 }
 
 /** Calls under `root` whose callee's dotted name satisfies `match`. */
@@ -745,46 +752,45 @@ export function importItems(root: SyntaxNode): readonly ImportItem[] {
 function collectImportItems(root: SyntaxNode): ImportItem[] {
   const items: ImportItem[] = [];
   for (const stmt of descendants(root, ['import_statement', 'import_from_statement'])) {
-    if (stmt.type === 'import_statement') {
-      for (const item of stmt.childrenForFieldName('name')) {
-        if (!item) continue;
-        if (item.type === 'aliased_import') {
-          const module = item.childForFieldName('name');
-          const alias = item.childForFieldName('alias')?.text;
-          if (module && alias) items.push({ kind: 'import', module: moduleText(module), name: null, local: alias, aliased: true });
-        } else {
-          // `import torch.nn` binds `torch`.
-          const module = moduleText(item);
-          items.push({ kind: 'import', module, name: null, local: module.split('.')[0], aliased: false });
-        }
-      }
-      continue;
-    }
-    const moduleNode = stmt.childForFieldName('module_name');
-    if (!moduleNode) continue;
-    const module = moduleText(moduleNode);
-    for (const child of namedChildren(stmt)) {
-      if (child.type === 'wildcard_import') items.push({ kind: 'from', module, name: null, local: null, aliased: false });
+    const from = stmt.type === 'import_from_statement';
+    const moduleNode = from ? stmt.childForFieldName('module_name') : null;
+    if (from && !moduleNode) continue;
+    const fromModule = moduleNode ? moduleText(moduleNode) : '';
+    // `*` only in the text of a wildcard import (or of a comment in it): most statements need no look at their children.
+    if (from && stmt.text.includes('*') && namedChildren(stmt).some((c) => c.type === 'wildcard_import')) {
+      items.push({ kind: 'from', module: fromModule, name: null, local: null, aliased: false });
     }
     for (const item of stmt.childrenForFieldName('name')) {
       if (!item) continue;
-      if (item.type === 'aliased_import') {
-        const name = item.childForFieldName('name')?.text;
+      const text = item.text;
+      // An `x as y` has a space in it; a name written plainly does not.
+      if (!isPlain(text) && item.type === 'aliased_import') {
+        const name = item.childForFieldName('name');
         const alias = item.childForFieldName('alias')?.text;
-        if (name && alias) items.push({ kind: 'from', module, name, local: alias, aliased: true });
+        if (!name || !alias) continue;
+        if (from) items.push({ kind: 'from', module: fromModule, name: name.text, local: alias, aliased: true });
+        else items.push({ kind: 'import', module: moduleText(name), name: null, local: alias, aliased: true });
+      } else if (from) {
+        items.push({ kind: 'from', module: fromModule, name: text, local: text, aliased: false });
       } else {
-        const name = item.text;
-        items.push({ kind: 'from', module, name, local: name, aliased: false });
+        // `import torch.nn` binds `torch`.
+        const module = isPlain(text) ? text : moduleText(item);
+        items.push({ kind: 'import', module, name: null, local: module.split('.')[0], aliased: false });
       }
     }
   }
   return items;
 }
 
+/** Text without spaces, line continuations or comments: a name as written. */
+function isPlain(text: string): boolean {
+  return ![' ', '\t', '\\', '\n', '\r', '#'].some((c) => text.includes(c));
+}
+
 /** `torch.nn`, `.models`, `..` as written, without the spaces Python allows inside (`from . models import X`). */
 function moduleText(node: SyntaxNode): string {
   const text = node.text;
-  if (![' ', '\t', '\\', '\n', '#'].some((c) => text.includes(c))) return text;
+  if (isPlain(text)) return text;
   // Spaces, a line continuation or a comment inside: the parts alone.
   return namedChildren(node).flatMap((part) => (part.type === 'comment' ? [] : [part.type === 'dotted_name' ? moduleText(part) : part.text])).join(
     node.type === 'relative_import' ? '' : '.',
