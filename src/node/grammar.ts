@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { createPythonParser, type PythonParser } from '../engine/code/python';
+import { createPythonParser, type GrammarWasm, type PythonParser } from '../engine/code/python';
 
 const RUNTIME_FILE = 'tree-sitter.wasm';
 const PYTHON_FILE = 'tree-sitter-python.wasm';
@@ -56,13 +56,16 @@ function resolvePackageFile(pkg: string, file: string, paths: readonly string[])
 
 let parser: Promise<PythonParser> | undefined;
 
+/** The bytes of the grammar files found by `findGrammarFiles`, for a parser of one's own (`createPythonParser`). */
+export async function readGrammarWasm(): Promise<GrammarWasm> {
+  const paths = findGrammarFiles();
+  const [runtime, python] = await Promise.all([readFile(paths.runtime), readFile(paths.python)]);
+  return { runtime, python };
+}
+
 /** The process-wide Python parser, created on first use from the grammar files found by `findGrammarFiles`. */
 export function loadPythonParser(): Promise<PythonParser> {
-  parser ??= (async () => {
-    const paths = findGrammarFiles();
-    const [runtime, python] = await Promise.all([readFile(paths.runtime), readFile(paths.python)]);
-    return createPythonParser({ runtime, python });
-  })().catch((error: unknown) => {
+  parser ??= readGrammarWasm().then((wasm) => createPythonParser(wasm)).catch((error: unknown) => {
     parser = undefined; // a later call may find the files (e.g. after a build)
     throw error;
   });

@@ -169,12 +169,17 @@ export class Project {
     this.loaded.set(entry.file, entry);
   }
 
-  /** The one-file project of a rule context (cached per tree, so the rules of one run share it). */
+  /**
+   * The one-file project of a rule context, cached per tree and file name, so the rules of one run share it (a
+   * kept tree may be analysed again under another name: two files with the same text).
+   */
   static ofContext(ctx: RuleContext): Project {
-    let project = single.get(ctx.tree);
+    let byFile = single.get(ctx.tree);
+    if (!byFile) single.set(ctx.tree, (byFile = new Map()));
+    let project = byFile.get(ctx.file);
     if (!project) {
       project = new Project(new SourceFile(ctx.file, ctx.text, ctx.tree, ctx.lines));
-      single.set(ctx.tree, project);
+      byFile.set(ctx.file, project);
     }
     return project;
   }
@@ -269,7 +274,7 @@ export class Project {
   }
 }
 
-const single = new WeakMap<SyntaxTree, Project>();
+const single = new WeakMap<SyntaxTree, Map<string, Project>>();
 
 /**
  * Every module name a file's imports could need, as `ModuleResolver` will be asked for it: `model` for

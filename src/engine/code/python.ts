@@ -12,14 +12,19 @@
 // needs `import.meta.url` and breaks inside our cjs bundles; `import = require` selects `tree-sitter.cjs`.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import TreeSitter = require('web-tree-sitter');
+import { TreeCache } from './tree-cache';
 
 export type SyntaxNode = TreeSitter.Node;
 export type SyntaxTree = TreeSitter.Tree;
 
-/** A Python parser. Trees hold wasm memory: call `tree.delete()` when done (or use `withTree`). */
+/**
+ * A Python parser. It keeps the trees of the last few texts it parsed (`tree-cache.ts`): the same text asked for
+ * again is not parsed again, and a text close to a kept one is parsed from it incrementally.
+ */
 export interface PythonParser {
+  /** A tree the caller owns: call `tree.delete()` when done (or use `withTree`). */
   parse(text: string): SyntaxTree;
-  /** Parses `text`, runs `fn` on the tree and frees the tree afterwards. */
+  /** Runs `fn` on the tree of `text`. The tree is the parser's: `fn` must not delete it or keep it after returning. */
   withTree<T>(text: string, fn: (tree: SyntaxTree) => T): T;
 }
 
@@ -47,27 +52,29 @@ function initRuntime(runtime: Uint8Array): Promise<void> {
 }
 
 /** Builds a Python parser from the grammar bytes. The runtime is initialised once; each call loads the language. */
-export async function createPythonParser(wasm: GrammarWasm): Promise<PythonParser> {
+/** How a parser keeps trees: `keptTrees: 0` parses every text afresh (benchmarks of the first analysis). */
+export interface PythonParserOptions {
+  readonly keptTrees?: number;
+}
+
+export async function createPythonParser(wasm: GrammarWasm, options: PythonParserOptions = {}): Promise<PythonParser> {
   await initRuntime(wasm.runtime);
   const language = await TreeSitter.Language.load(wasm.python);
   const parser = new TreeSitter.Parser();
   parser.setLanguage(language);
-  const parse = (text: string): SyntaxTree => {
-    const tree = parser.parse(text);
+  const trees = new TreeCache<SyntaxTree>((text, old) => {
+    const tree = parser.parse(text, old);
     if (!tree) throw new Error('tree-sitter returned no tree for the Python source');
     sources.set(tree, text);
     return tree;
-  };
+  }, options.keptTrees);
   return {
-    parse,
-    withTree<T>(text: string, fn: (tree: SyntaxTree) => T): T {
-      const tree = parse(text);
-      try {
-        return fn(tree);
-      } finally {
-        tree.delete();
-      }
+    parse(text: string): SyntaxTree {
+      const tree = trees.take(text);
+      sources.set(tree, text);
+      return tree;
     },
+    withTree: (text, fn) => trees.use(text, fn),
   };
 }
 
