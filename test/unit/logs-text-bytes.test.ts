@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { MAX_LINE_LENGTH } from '../../src/engine/logs/lines';
 import { readsUtf8, textMetrics } from '../../src/engine/logs/text-metrics';
 import { prefix, readPrefix, readPrefixBytes } from '../../src/engine/logs/text-scan';
-import { analyze, matchLineBytes, matchTemplate, NO_MATCH, UNSURE } from '../../src/engine/logs/text-template';
+import { analyze, matchLineBytes, matchTemplate, matchTerminatedLine, NO_MATCH, UNSURE } from '../../src/engine/logs/text-template';
+import { compileByteMatcher, COMPILE_AFTER_MATCHES } from '../../src/engine/logs/template-compiler';
 import { csvTable } from '../../src/engine/logs/csv';
 import type { Run } from '../../src/engine/types';
 import { concatBytes, ROOT, TEXT_LOG_FIXTURES } from './fixtures';
@@ -271,5 +272,66 @@ describe('series of one line shape sharing their x columns', () => {
       ['loss', [0.25, 0.5, 0.75, 1, 1.25], [NaN, NaN, NaN, NaN, NaN], [0.8, 0.7, 0.6, 0.1, 0.05], [1, 2, 3, 6, 7]],
       ['accuracy', [0.25, 0.5, 0.75, 1, 1.25], [NaN, NaN, NaN, NaN, NaN], [0.1, 0.2, 0.3, 0.99, 0.6], [1, 2, 3, 5, 7]],
     ]);
+  });
+});
+
+describe('line shapes compiled to functions of their own', () => {
+  /** Every line of the text fixtures and of the tricky lines, as bytes ending in `\n`. */
+  const lines: Uint8Array[] = [];
+  for (const bytes of [...FIXTURES.map(bytesOf), TRICKY]) {
+    let at = 0;
+    for (let nl = bytes.indexOf(0x0a); nl !== -1; at = nl + 1, nl = bytes.indexOf(0x0a, at)) lines.push(bytes.slice(at, nl + 1));
+  }
+  const decoder = new TextDecoder();
+  const templates = lines
+    .map((l) => decoder.decode(l.subarray(0, l.length - 1)))
+    .map((s) => analyze(s, 0, s.length))
+    .filter((t) => t.useful);
+
+  function same(t: ReturnType<typeof analyze>, line: Uint8Array): void {
+    const compiled = compileByteMatcher(t);
+    const a = new Float64Array(64).fill(-7);
+    const b = new Float64Array(64).fill(-7);
+    const expected = matchTerminatedLine(t, line, 0, line.length, a);
+    assert.equal(compiled(line, 0, line.length, b), expected, decoder.decode(line));
+    if (expected >= 0) assert.deepEqual(b, a, decoder.decode(line));
+  }
+
+  it('answers every fixture line as the generic matcher does, for every fixture line shape', () => {
+    assert.ok(templates.length > 100, `only ${templates.length} line shapes`);
+    for (const t of templates) for (const line of lines) same(t, line);
+  });
+
+  it('answers edited lines as the generic matcher does: digits, signs, spaces, words, CR, cut short', () => {
+    const piece = fc.constantFrom('0', '7', '.', '-', '+', 'e', 'E', ' ', '  ', '\r', 'nan', 'inf', 'x', ',', ':', '|', '/', ']', 'é');
+    const edit = fc.record({ at: fc.nat(), remove: fc.nat({ max: 4 }), insert: fc.array(piece, { maxLength: 3 }).map((p) => p.join('')) });
+    fc.assert(
+      fc.property(fc.nat(), fc.nat(), fc.array(edit, { maxLength: 4 }), (ti, li, edits) => {
+        const t = templates[ti % templates.length];
+        let text = decoder.decode(lines[li % lines.length]).replace(/\n$/, '');
+        for (const e of edits) {
+          const at = e.at % (text.length + 1);
+          text = text.slice(0, at) + e.insert + text.slice(at + e.remove);
+        }
+        same(t, new TextEncoder().encode(`${text}\n`));
+        // And the shape's own line, edited: most edits keep it close to a match.
+        const own = t.literals.map((l, i) => (i < t.literals.length - 1 ? `${l} ${i}.5 ` : l)).join('');
+        same(t, new TextEncoder().encode(`${own}\n`));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('takes over in the parser after enough lines of one shape, with the result of the text path', () => {
+    const body: string[] = [];
+    for (let i = 1; i <= 3 * COMPILE_AFTER_MATCHES; i++) {
+      const odd = ['-0.25', 'nan', '.5', '3.', '1.5E+2', '12345678901234567', 'inf', '+1e-3'][i % 8];
+      body.push(`Epoch [${1 + Math.floor(i / 100)}/9], Step [${i % 100}/100], Loss: ${i % 5 === 0 ? odd : (1 / i).toFixed(4)}, Acc: 0.${i % 10}, lr: 1.0e-03${i % 7 === 0 ? '\r' : ''}`);
+      if (i % 50 === 0) body.push(`epoch ${i / 50} | val loss ${(2 / i).toFixed(3)} | val acc 0.${i % 9}`);
+    }
+    const bytes = latin1(`${body.join('\n')}\n`);
+    const expected = fromText(bytes);
+    assert.equal(fromBytes(bytes, []), expected);
+    assert.equal(fromBytes(bytes, [1000, 5000, 20_000]), expected);
   });
 });

@@ -2,6 +2,7 @@ import type { Run } from '../types';
 import { LineSplitter, MAX_LINE_LENGTH } from './lines';
 import type { LogFormat, LogParser } from './parser';
 import { prefix, readPrefix, readPrefixBytes } from './text-scan';
+import { compileByteMatcher, COMPILE_AFTER_MATCHES } from './template-compiler';
 import { analyze, EpochKind, matchTemplate, matchTerminatedLine, NO_MATCH, Progress, Role, UNSURE, type Template } from './text-template';
 import { SeriesGroup, TextSegment } from './text-run';
 
@@ -151,10 +152,13 @@ class TextMetricsParser implements LogParser {
     const from = prefix.start;
     const templates = this.templates;
     for (let i = 0; i < templates.length; i++) {
-      const nl = matchTerminatedLine(templates[i], b, from, end, this.values);
+      const t = templates[i];
+      const compiled = t.byteMatcher;
+      const nl = compiled !== undefined ? compiled(b, from, end, this.values) : matchTerminatedLine(t, b, from, end, this.values);
       if (nl === NO_MATCH) continue;
       // Byte length bounds the text length: a line that may be too long is left to the text path.
       if (nl === UNSURE || nl - start > MAX_LINE_LENGTH) return -1;
+      if (compiled === undefined && ++t.byteMatches === COMPILE_AFTER_MATCHES) t.byteMatcher = compileByteMatcher(t);
       this.matched = i;
       this.matchedWallTime = prefix.wallTime;
       return nl;

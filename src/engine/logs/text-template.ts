@@ -86,6 +86,9 @@ export interface Template {
   /** Scratch for the parser: the series the metrics go to, valid for `cacheOwner`. */
   cacheOwner: unknown;
   cache: unknown;
+  /** Lines matched on their bytes so far, and the matcher compiled for the template once it proved common. */
+  byteMatches: number;
+  byteMatcher: ((b: Uint8Array, start: number, end: number, values: Float64Array) => number) | undefined;
 }
 
 const SPLIT_WORDS: Readonly<Record<string, Split>> = {
@@ -568,6 +571,8 @@ export function analyze(s: string, start: number, end: number): Template {
     metricAt: Int32Array.from(metricAt),
     cacheOwner: undefined,
     cache: undefined,
+    byteMatches: 0,
+    byteMatcher: undefined,
     plainNumberAt,
     chars,
     literalEnd,
@@ -590,7 +595,7 @@ export function analyze(s: string, start: number, end: number): Template {
   };
 }
 
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+export const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /**
  * Matches `s[start, end)` against a template: the same text between the numbers (up to the number of

@@ -1,0 +1,81 @@
+/**
+ * A line template compiled to a function of its own: `matchTerminatedLine` for one template, with the
+ * template's literal bytes, space rules and number kinds written into the code as constants, the literal
+ * compared byte by byte without a loop, and no look-ups of the template per segment. The parser compiles a
+ * template once it has matched enough lines to be worth it (a 150 MB step-level log is two million lines
+ * of one or two shapes); the generic matcher stays the reference, and the tests hold the two equal.
+ *
+ * The generated source holds only numbers taken from the template (byte values, indices, flags): no text
+ * of the log ever becomes code.
+ */
+
+import { asciiString, scanNumberBytes, scanned, SPACE } from './text-scan';
+import { NO_MATCH, PLAIN_NUMBER, POW10, SPACE_AFTER, SPACE_BEFORE, TEXT_ONLY, UNSURE, type Template } from './text-template';
+
+/** `matchTerminatedLine` of one template: where the line's `\n` is, or NO_MATCH / UNSURE. Fills `values`. */
+export type ByteMatcher = (b: Uint8Array, start: number, end: number, values: Float64Array) => number;
+
+/** Lines a template matches on the generic path before it is compiled. */
+export const COMPILE_AFTER_MATCHES = 256;
+
+export function compileByteMatcher(t: Template): ByteMatcher {
+  const flags = t.flags;
+  if ((flags[0] & TEXT_ONLY) !== 0) return () => UNSURE;
+  const n = flags.length - 1;
+  const code: string[] = ['let p = start, c = 0, d = 0, m = 0, digits = 0, fraction = 0, first = 0, exponent = 0, q = 0, x = 0, from = 0, scale = 0, negative = false;'];
+  let k = 0;
+  for (let i = 0; i <= n; i++) {
+    const f = flags[i];
+    code.push('c = b[p];');
+    code.push(spaces((f & SPACE_BEFORE) !== 0, 'c = b[++p];'));
+    const literal = Array.from(t.utf8.subarray(k, t.utf8End[i]));
+    k = t.utf8End[i];
+    if (literal.length > 0) {
+      const compare = literal.map((byte, j) => `b[p + ${j}] !== ${byte}`).join(' || ');
+      code.push(`if (p + ${literal.length} > end || ${compare}) return ${NO_MATCH};`, `p += ${literal.length};`, 'c = b[p];');
+      code.push(spaces((f & SPACE_AFTER) !== 0, 'c = b[++p];'));
+    }
+    if (i === n) {
+      code.push(`if (c === 10) return p;`, `return c === 13 && b[p + 1] === 10 ? p + 1 : ${NO_MATCH};`);
+      break;
+    }
+    code.push(number(i, (f & PLAIN_NUMBER) !== 0));
+  }
+  const factory = new Function('scanNumberBytes', 'scanned', 'POW10', 'asciiString', `return function matchCompiled(b, start, end, values) {\n${code.join('\n')}\n};`);
+  return factory(scanNumberBytes, scanned, POW10, asciiString) as ByteMatcher;
+}
+
+/** Spaces before or after a literal: required (at least one, any number) or forbidden. */
+function spaces(required: boolean, advance: string): string {
+  return required
+    ? `if (c !== ${SPACE}) return ${NO_MATCH}; do ${advance} while (c === ${SPACE});`
+    : `if (c === ${SPACE}) return ${NO_MATCH};`;
+}
+
+/** Number `i` into `values[i]`: a plain decimal read inline, anything else by the full scanner (as the generic matcher). */
+function number(i: number, plain: boolean): string {
+  const scan = (at: string) => `p = scanNumberBytes(b, ${at}, end); if (p < 0) return ${NO_MATCH}; values[${i}] = scanned[0];`;
+  if (!plain) return scan('p');
+  return `n${i}: {
+  d = c - 48;
+  if (d < 0 || d > 9) { ${scan('p')} break n${i}; }
+  m = 0; digits = 0; fraction = 0; first = p;
+  while (d >= 0 && d <= 9) { m = m * 10 + d; digits++; d = b[++p] - 48; }
+  if (d === -2) {
+    d = b[++p] - 48;
+    while (d >= 0 && d <= 9) { m = m * 10 + d; digits++; fraction++; d = b[++p] - 48; }
+    if (fraction === 0) { ${scan('first')} break n${i}; }
+  }
+  exponent = 0;
+  if (((d + 48) | 32) === 101) {
+    q = p + 1; c = b[q];
+    negative = c === 45;
+    if (negative || c === 43) c = b[++q];
+    x = 0; from = q;
+    while (c >= 48 && c <= 57) { x = x * 10 + (c - 48); c = b[++q]; }
+    if (q > from) { exponent = negative ? -x : x; p = q; }
+  }
+  scale = exponent - fraction;
+  values[${i}] = digits <= 15 && scale >= -22 && scale <= 22 ? (scale >= 0 ? m * POW10[scale] : m / POW10[-scale]) : Number(asciiString(b, first, p));
+}`;
+}
