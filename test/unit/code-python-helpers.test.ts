@@ -14,6 +14,7 @@ import {
   assignmentsTo,
   calleeName,
   contains,
+  containsAnyOf,
   descendants,
   dottedName,
   enclosingClass,
@@ -297,6 +298,26 @@ describe('python.ts: indexed answers equal the plain walks', () => {
         }
       });
     });
+  });
+
+  test('contains and containsAnyOf answer as the offsets do, for nodes near each other in every fixture and snippet', () => {
+    let checked = 0;
+    forEachText((name, text) => {
+      parser.withTree(text, (tree) => {
+        const nodes = allNodes(tree.rootNode);
+        const calls = descendants(tree.rootNode, 'call');
+        const reference = (outer: SyntaxNode, inner: SyntaxNode) => inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
+        for (let i = 0; i < nodes.length; i++) {
+          for (let j = Math.max(0, i - 12); j < Math.min(nodes.length, i + 12); j++) {
+            assert.equal(contains(nodes[i], nodes[j]), reference(nodes[i], nodes[j]), `${name}: ${nodes[i].type} at ${nodes[i].startIndex} holds ${nodes[j].type} at ${nodes[j].startIndex}`);
+            checked++;
+          }
+          const first = calls.find((c) => c.startIndex >= nodes[i].startIndex);
+          assert.equal(containsAnyOf(calls, nodes[i]), first !== undefined && first.endIndex <= nodes[i].endIndex, `${name}: a call in ${nodes[i].type} at ${nodes[i].startIndex}`);
+        }
+      });
+    });
+    assert.ok(checked > 100_000, `only ${checked} pairs checked`);
   });
 
   test('nodesWithin is the nodes a scope contains, in order, for every loop and function of the fixtures', () => {

@@ -54,7 +54,7 @@ describe('code engine', () => {
     docs: `docs/rules/${id}.md`,
     severity: 'info',
     fixable,
-    check: (ctx) => descendants(ctx.root, 'call').reverse().map((call) => ctx.report({
+    check: (ctx) => [...descendants(ctx.root, 'call')].reverse().map((call) => ctx.report({
       node: call,
       message: `call \`${call.text}\``,
       fixes: [{ title: 'rename', safe: true, edits: [{ start: call.startIndex, end: call.startIndex + 1, newText: 'z' }] }],

@@ -142,8 +142,9 @@ function allOfType(tree: SyntaxTree, type: string): TypeList {
 /**
  * Descendants of `node` (itself included) of the given types, in document order. The per-type lists of the
  * whole tree are collected once and sliced by offsets, so rules may ask for the calls of every loop they meet.
+ * The answer for one indexed type under the root is the index's own list: read it, never change it.
  */
-export function descendants(node: SyntaxNode, types: string | readonly string[]): SyntaxNode[] {
+export function descendants(node: SyntaxNode, types: string | readonly string[]): readonly SyntaxNode[] {
   const result: SyntaxNode[] = [];
   let end = -1;
   const single = typeof types === 'string';
@@ -157,11 +158,11 @@ export function descendants(node: SyntaxNode, types: string | readonly string[])
     const { nodes, ends } = list;
     if (parentOf(node) === null) {
       // The root holds them all: skip the per-node offset reads (each one a call into wasm).
-      if (single) return nodes.slice();
+      if (single) return nodes;
       result.push(...nodes);
       continue;
     }
-    // Lists are in pre-order, so sorted by start; what starts inside `node` lies inside it.
+    // Lists are in pre-order, so sorted by start.
     const start = node.startIndex;
     if (end === -1) end = node.endIndex;
     let lo = 0;
@@ -171,9 +172,17 @@ export function descendants(node: SyntaxNode, types: string | readonly string[])
       if (nodes[mid].startIndex < start) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < nodes.length && nodes[i].startIndex <= end; i++) {
+    for (let i = lo; i < nodes.length; i++) {
+      const s = nodes[i].startIndex;
+      if (s > end || (s === end && s !== start)) break;
+      // Ranges nest: what starts strictly inside `node` lies inside it. One that starts where it starts may be
+      // an ancestor: its end decides.
+      if (s > start || nodes[i].id === node.id) {
+        result.push(nodes[i]);
+        continue;
+      }
       if (ends[i] === -1) ends[i] = nodes[i].endIndex;
-      if (ends[i] <= end && (nodes[i].startIndex < end || nodes[i].id === node.id)) result.push(nodes[i]);
+      if (ends[i] <= end && s < end) result.push(nodes[i]);
     }
   }
   if (!single && types.length > 1) result.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
@@ -664,7 +673,13 @@ function findDefinition(node: SyntaxNode, kind: 'function' | 'class', classify: 
 
 /** Whether `inner` lies within `outer` (same node included). */
 export function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
-  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
+  const start = inner.startIndex;
+  const outerStart = outer.startIndex;
+  if (start < outerStart) return false;
+  const outerEnd = outer.endIndex;
+  // Ranges of one tree nest: a node that starts strictly inside another lies inside it (no end to read).
+  if (start > outerStart && start < outerEnd && inner.tree === outer.tree) return true;
+  return inner.endIndex <= outerEnd;
 }
 
 /** Offset of the start of the line holding `offset`. */
@@ -923,7 +938,11 @@ export function nodesWithin(nodes: readonly SyntaxNode[], scope: SyntaxNode): Sy
   const result: SyntaxNode[] = [];
   if (lo === nodes.length) return result;
   const end = scope.endIndex;
-  for (let i = lo; i < nodes.length && nodes[i].startIndex <= end; i++) if (nodes[i].endIndex <= end) result.push(nodes[i]);
+  for (let i = lo; i < nodes.length && nodes[i].startIndex <= end; i++) {
+    const s = nodes[i].startIndex;
+    // Nested ranges, as in `contains`: only a node starting at either end of the scope needs its end read.
+    if ((s > start && s < end && nodes[i].tree === scope.tree) || nodes[i].endIndex <= end) result.push(nodes[i]);
+  }
   return result;
 }
 
@@ -936,5 +955,9 @@ export function containsAnyOf(nodes: readonly SyntaxNode[], node: SyntaxNode): b
     if (nodes[mid].startIndex < node.startIndex) lo = mid + 1;
     else hi = mid;
   }
-  return lo < nodes.length && nodes[lo].endIndex <= node.endIndex;
+  if (lo === nodes.length) return false;
+  const s = nodes[lo].startIndex;
+  const end = node.endIndex;
+  // Nested ranges, as in `contains`.
+  return (s > node.startIndex && s < end && nodes[lo].tree === node.tree) || nodes[lo].endIndex <= end;
 }

@@ -15,7 +15,7 @@ export function trainingLine(parser: PythonParser, source: string): number {
   const text = blankMagics(parser, source);
   return parser.withTree(text, (tree) => {
     const call = descendants(tree.rootNode, 'call').find((c) => TRAINING_CALLS.has(methodName(c) ?? calleeName(c) ?? ''));
-    const loops = descendants(tree.rootNode, ['for_statement', 'while_statement']).sort((a, b) => a.startIndex - b.startIndex);
+    const loops = descendants(tree.rootNode, ['for_statement', 'while_statement']);
     const anchor = call ?? loops[0];
     return anchor ? new LineIndex(text).positionAt(anchor.startIndex).line : 1;
   });
