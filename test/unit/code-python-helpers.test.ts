@@ -10,6 +10,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { before, describe, test } from 'node:test';
 import {
+  argumentList,
   assignedValues,
   assignmentsTo,
   calleeName,
@@ -24,6 +25,7 @@ import {
   keywordArgument,
   methodName,
   methodReceiver,
+  methodReceiverName,
   nodesWithin,
   patternAssignmentsTo,
   parentOf,
@@ -158,6 +160,9 @@ const SNIPPETS: Record<string, string> = {
     'self.opt = torch.optim.SGD(p); opt  =\t make(); t\t= 1; print(a=1); lambda x=f(y): x',
     '@a.b(1)',
     'def f(x=g.h(1)): return x.y(2)',
+    'f(*a, **k); sum(x for x in y); h(a=1, **kw)',
+    'g(x, *rest,  # a comment',
+    '  y, **kw)',
   ),
 };
 
@@ -233,6 +238,13 @@ describe('python.ts: indexed answers equal the plain walks', () => {
               assert.equal(id(keywordArgument(fresh, keyword)), id(first.childForFieldName('value')), `${name}: ${keyword}= of ${call.text}`);
             }
             assert.equal(keywordArgument(fresh, 'no_such_keyword'), null);
+            const listed = argumentList(fresh);
+            const nonComment = items.filter((a) => a.type !== 'comment');
+            assert.equal(listed.list, args?.type === 'argument_list', `${name}: argument list of ${call.text}`);
+            if (listed.list) {
+              assert.equal(listed.splat, nonComment.some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat'), `${name}: splat in ${call.text}`);
+              assert.equal(id(listed.last), id(nonComment.at(-1)), `${name}: last argument of ${call.text}`);
+            }
           }
         }
         for (const node of allNodes(tree.rootNode)) {
@@ -267,6 +279,8 @@ describe('python.ts: indexed answers equal the plain walks', () => {
           assert.equal(calleeName(call), expectedName, `calleeName of ${where}`);
           assert.equal(methodName(call), isAttribute ? fn.childForFieldName('attribute')?.text ?? null : null, `methodName of ${where}`);
           assert.equal(id(methodReceiver(call)), isAttribute ? id(fn.childForFieldName('object')) : null, `methodReceiver of ${where}`);
+          const object = isAttribute ? fn.childForFieldName('object') : null;
+          assert.equal(methodReceiverName(call), object ? referenceDotted(object) : null, `methodReceiverName of ${where}`);
           checked++;
         }
       });

@@ -8,12 +8,11 @@
 import type { CodeFinding, Fix } from '../types';
 import {
   descendants,
-  dottedName,
   keywordArgument,
   lineEnding,
   lineStart,
   methodName,
-  methodReceiver,
+  methodReceiverName,
   namedChildren,
   positionalArguments,
   statementIndentation,
@@ -32,7 +31,7 @@ export const evalModeLeak: Rule = {
     const findings: CodeFinding[] = [];
     for (const call of descendants(ctx.root, 'call')) {
       if (methodName(call) !== 'eval' || !hasNoArguments(call)) continue;
-      const model = dottedName(methodReceiver(call));
+      const model = methodReceiverName(call);
       if (model === null) continue;
       // The epoch loop: the innermost loop around the eval call that trains (directly or through a local function).
       const loop = enclosingLoops(call).find((l) => facts.reaches(l, (scope) => facts.containsBackward(scope)));
@@ -63,7 +62,7 @@ function hasNoArguments(call: SyntaxNode): boolean {
 function switchesToTrain(scope: SyntaxNode, model: string): boolean {
   return descendants(scope, 'call').some((call) => {
     if (methodName(call) !== 'train') return false;
-    const receiver = dottedName(methodReceiver(call));
+    const receiver = methodReceiverName(call);
     if (receiver === null || !related(receiver, model)) return false;
     const mode = positionalArguments(call)[0] ?? keywordArgument(call, 'mode');
     return !mode || mode.text === 'True';

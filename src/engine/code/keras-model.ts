@@ -13,7 +13,7 @@ import {
   keywordArgument,
   lastSegment,
   methodName,
-  methodReceiver,
+  methodReceiverName,
   positionalArguments,
   readImports,
   resolveName,
@@ -98,7 +98,7 @@ export function modelLayers(root: SyntaxNode, model: string): SyntaxNode[] {
     }
   }
   for (const call of descendants(root, 'call')) {
-    if (methodName(call) !== 'add' || dottedName(methodReceiver(call)) !== model) continue;
+    if (methodName(call) !== 'add' || methodReceiverName(call) !== model) continue;
     const layer = positionalArguments(call)[0];
     if (layer?.type === 'call') layers.push(layer);
   }
@@ -119,10 +119,13 @@ function appliedLayer(root: SyntaxNode, outputs: SyntaxNode): SyntaxNode | null 
 
 /** `model.compile(...)` calls of a file, with the model variable they compile. */
 export function compileCalls(root: SyntaxNode): { call: SyntaxNode; model: string }[] {
-  return descendants(root, 'call').flatMap((call) => {
-    const model = methodName(call) === 'compile' ? dottedName(methodReceiver(call)) : null;
-    return model !== null && fileFacts(root.tree).keras ? [{ call, model }] : [];
-  });
+  if (!fileFacts(root.tree).keras) return [];
+  const found: { call: SyntaxNode; model: string }[] = [];
+  for (const call of descendants(root, 'call')) {
+    const model = methodName(call) === 'compile' ? methodReceiverName(call) : null;
+    if (model !== null) found.push({ call, model });
+  }
+  return found;
 }
 
 /** The value an argument stands for: the call assigned to a name (`adam` → `Adam(...)`), else the argument itself. */

@@ -15,6 +15,7 @@ import {
   keywordArgument,
   lastSegment,
   methodName,
+  methodReceiverName,
   namedChildren,
   nodesWithin,
   parentOf,
@@ -99,8 +100,7 @@ function accumulations(root: SyntaxNode): Accumulation[] {
 function accumulationAt(node: SyntaxNode, type: (typeof SITE_TYPES)[number]): Accumulation | null {
   if (type === 'call') {
     if (methodName(node) !== 'append') return null;
-    // `losses.append(...)`: the receiver's dotted name is the callee's without `.append` (null when not dotted).
-    const target = calleeName(node)?.slice(0, -'.append'.length) ?? null;
+    const target = methodReceiverName(node);
     const args = target === null ? [] : positionalArguments(node);
     return target !== null && args.length === 1 && parentOf(node)?.type === 'expression_statement'
       ? { kind: 'append', statement: node, target, value: args[0] }

@@ -32,7 +32,7 @@ import {
   lineEnding,
   localNameFor,
   methodName,
-  methodReceiver,
+  methodReceiverName,
   namedChildren,
   nextLineStart,
   patternAssignmentsTo,
@@ -375,7 +375,7 @@ export function kerasFitCalls(root: SyntaxNode): SyntaxNode[] {
   if (!isKerasFile(root)) return [];
   const models = new Set(compileCalls(root).map((c) => c.model));
   return findMethodCalls(root, 'fit').filter((call) => {
-    const receiver = dottedName(methodReceiver(call));
+    const receiver = methodReceiverName(call);
     return receiver !== null && models.has(receiver);
   });
 }
@@ -471,7 +471,7 @@ function hasKerasSchedule(root: SyntaxNode): boolean {
       if (value && kerasClass(call) !== null && (value.type === 'call' || (value.type === 'identifier' && assignedCall(root, value)))) return true;
     }
     const method = methodName(call);
-    if ((method === 'set_value' || method === 'assign') && /(^|\.)(lr|learning_rate)$/.test(dottedName(positionalArguments(call)[0] ?? null) ?? dottedName(methodReceiver(call)) ?? '')) return true;
+    if ((method === 'set_value' || method === 'assign') && /(^|\.)(lr|learning_rate)$/.test(dottedName(positionalArguments(call)[0] ?? null) ?? methodReceiverName(call) ?? '')) return true;
   }
   for (const cls of descendants(root, 'class_definition')) {
     if (KERAS_LR_CLASSES.test(cls.childForFieldName('superclasses')?.text ?? '')) return true;

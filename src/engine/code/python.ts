@@ -225,6 +225,8 @@ interface Callee {
   readonly method: string | null;
   /** `x` for `x.step()`. */
   readonly receiver: SyntaxNode | null;
+  /** The receiver's dotted name (`self.optimizer` for `self.optimizer.step()`); null when it is not one. */
+  readonly receiverName: string | null;
 }
 
 const callees = new WeakMap<SyntaxTree, Map<number, Callee>>();
@@ -244,7 +246,9 @@ function readCallee(call: SyntaxNode): Callee {
   const written = compoundCalls(call.tree).has(call.id) ? null : writtenCallee(call);
   if (written !== null) {
     const dot = written.lastIndexOf('.');
-    return dot === -1 ? { name: written, method: null, receiver: null } : new WrittenMethodCallee(written, written.slice(dot + 1), call);
+    return dot === -1
+      ? { name: written, method: null, receiver: null, receiverName: null }
+      : new WrittenMethodCallee(written, written.slice(dot + 1), written.slice(0, dot), call);
   }
   const fn = call.childForFieldName('function');
   const type = fn?.type;
@@ -252,15 +256,20 @@ function readCallee(call: SyntaxNode): Callee {
     const receiver = fn.childForFieldName('object');
     const method = fn.childForFieldName('attribute')?.text ?? null;
     const object = dottedName(receiver);
-    return { name: object !== null && method !== null ? `${object}.${method}` : null, method, receiver };
+    return { name: object !== null && method !== null ? `${object}.${method}` : null, method, receiver, receiverName: object };
   }
-  return { name: fn && type === 'identifier' ? fn.text : null, method: null, receiver: null };
+  return { name: fn && type === 'identifier' ? fn.text : null, method: null, receiver: null, receiverName: null };
 }
 
 /** A `receiver.method(...)` callee read from the source: the receiver node is looked up only when asked for. */
 class WrittenMethodCallee implements Callee {
   private receiverNode: SyntaxNode | null | undefined;
-  constructor(readonly name: string, readonly method: string, private readonly call: SyntaxNode) {}
+  constructor(
+    readonly name: string,
+    readonly method: string,
+    readonly receiverName: string,
+    private readonly call: SyntaxNode,
+  ) {}
   get receiver(): SyntaxNode | null {
     if (this.receiverNode === undefined) this.receiverNode = this.call.childForFieldName('function')?.childForFieldName('object') ?? null;
     return this.receiverNode;
@@ -399,6 +408,11 @@ export function methodReceiver(call: SyntaxNode): SyntaxNode | null {
   return callee(call).receiver;
 }
 
+/** For `a.b.method(...)`: `a.b`, the receiver's dotted name; `null` when the receiver is no dotted name. */
+export function methodReceiverName(call: SyntaxNode): string | null {
+  return callee(call).receiverName;
+}
+
 /** For `x.method(...)`: `method`; `null` when the callee is not an attribute. */
 export function methodName(call: SyntaxNode): string | null {
   return callee(call).method;
@@ -410,9 +424,14 @@ interface CallArguments {
   readonly positional: readonly SyntaxNode[];
   /** Keyword name → the `keyword_argument` node (the first `name=` when repeated). */
   readonly keywords: ReadonlyMap<string, SyntaxNode>;
+  /** Whether the arguments are a parenthesised list (not `f(x for x in y)`), whether it holds `*a` or `**k`. */
+  readonly list: boolean;
+  readonly splat: boolean;
+  /** The last argument, comments aside. */
+  readonly last: SyntaxNode | null;
 }
 
-const NO_ARGUMENTS: CallArguments = { positional: [], keywords: new Map() };
+const NO_ARGUMENTS: CallArguments = { positional: [], keywords: new Map(), list: false, splat: false, last: null };
 const callArguments: NodeMemo<CallArguments> = new WeakMap();
 
 /** The arguments of a call, memoised per tree (rules ask for `lr=`, `p=`, the first argument of most calls). */
@@ -437,20 +456,25 @@ function readArguments(call: SyntaxNode): CallArguments {
   const isList = args.type === 'argument_list';
   const keywordNodes = keywordIds(call.tree);
   const text = sources.get(call.tree);
+  let splat = false;
+  let last: SyntaxNode | null = null;
   for (const a of namedChildren(args)) {
     if (keywordNodes.has(a.id)) {
       const name = keywordName(a);
       keywords ??= new Map();
       if (name !== null && !keywords.has(name)) keywords.set(name, a);
+      last = a;
       continue;
     }
     if (!isList) continue;
     // `*args`, `**kwargs` and comments are not positional; only they start with `*` or `#`.
-    const first = text === undefined ? undefined : text[a.startIndex];
-    const other = first === undefined ? ['list_splat', 'dictionary_splat', 'comment'].includes(a.type) : first === '*' || first === '#';
-    if (!other) positional.push(a);
+    const first = text === undefined ? a.type : text[a.startIndex];
+    if (first === '#' || first === 'comment') continue;
+    last = a;
+    if (first === '*' || first === 'list_splat' || first === 'dictionary_splat') splat = true;
+    else positional.push(a);
   }
-  return { positional, keywords: keywords ?? NO_ARGUMENTS.keywords };
+  return { positional, keywords: keywords ?? NO_ARGUMENTS.keywords, list: isList, splat, last };
 }
 
 /** The name of a `keyword_argument` (`p` of `p=0.5`), read from the source where it is written plainly (see `writtenCallee`). */
@@ -475,6 +499,11 @@ const keywordValues: NodeMemo<SyntaxNode | null> = new WeakMap();
 /** The value of a `keyword_argument` node (`0.5` of `p=0.5`), memoised per tree. */
 function keywordValue(argument: SyntaxNode): SyntaxNode | null {
   return memoised(keywordValues, argument, (a) => a.childForFieldName('value'));
+}
+
+/** A call's argument list as a whole: whether it is one (`f(x for x in y)` is not), holds `*a`/`**k`, and its last argument. */
+export function argumentList(call: SyntaxNode): { readonly list: boolean; readonly splat: boolean; readonly last: SyntaxNode | null } {
+  return argumentsOf(call);
 }
 
 /** Positional arguments of a call (keyword arguments, `*args` and `**kwargs` excluded). */

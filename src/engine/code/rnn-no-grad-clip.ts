@@ -30,6 +30,7 @@ import {
   localNameFor,
   methodName,
   methodReceiver,
+  methodReceiverName,
   namedChildren,
   nextLineStart,
   parentOf,
@@ -632,7 +633,7 @@ function soleModelParams(facts: FileFacts, stepCallNode: SyntaxNode): string | n
   }
   const scope = stepScope(stepCallNode, root);
   for (const call of findMethodCalls(scope, 'train').filter((c) => positionalArguments(c).length === 0)) {
-    const receiver = dottedName(methodReceiver(call));
+    const receiver = methodReceiverName(call);
     if (receiver !== null) names.add(receiver);
   }
   return names.size === 1 ? `${[...names][0]}.parameters()` : null;

@@ -19,6 +19,7 @@ import {
   keywordArgument,
   methodName,
   methodReceiver,
+  methodReceiverName,
   positionalArguments,
   stringValue,
   type SyntaxNode,
@@ -67,7 +68,7 @@ function checkKeras(source: SourceFile): CodeFinding[] {
   }
   // `Dense(1)` then `Activation("softmax")` in a Sequential list or a run of `model.add(...)`.
   const models = new Set(descendants(source.root, 'call').flatMap((c) => {
-    const receiver = methodName(c) === 'add' ? dottedName(methodReceiver(c)) : null;
+    const receiver = methodName(c) === 'add' ? methodReceiverName(c) : null;
     return receiver === null ? [] : [receiver];
   }));
   for (const assignment of descendants(source.root, 'assignment')) {

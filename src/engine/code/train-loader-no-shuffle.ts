@@ -5,12 +5,12 @@
 
 import type { CodeFinding, Fix } from '../types';
 import {
+  argumentList,
   descendants,
   dottedName,
   enclosingFunction,
   keywordArgument,
   lastSegment,
-  namedChildren,
   parentOf,
   positionalArguments,
   type SyntaxNode,
@@ -31,10 +31,8 @@ export const trainLoaderNoShuffle: Rule = {
     const findings: CodeFinding[] = [];
     for (const call of descendants(ctx.root, 'call')) {
       if (!facts.isDataLoaderCall(call)) continue;
-      const args = call.childForFieldName('arguments');
-      if (!args || args.type !== 'argument_list') continue;
-      const items = namedChildren(args).filter((a) => a.type !== 'comment');
-      if (items.some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat')) continue;
+      const args = argumentList(call);
+      if (!args.list || args.splat) continue;
       if (['sampler', 'batch_sampler'].some((k) => keywordArgument(call, k) !== null)) continue;
       const positional = positionalArguments(call);
       // DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, ...): a third positional is the shuffle.
@@ -45,7 +43,7 @@ export const trainLoaderNoShuffle: Rule = {
       if (!dataset || isIterableDataset(facts, dataset)) continue;
       const name = loaderName(call);
       if (!isTrainingLoader(facts, name, dataset)) continue;
-      const fix = shuffleFix(shuffle, items[items.length - 1]);
+      const fix = shuffleFix(shuffle, args.last);
       const who = name === null ? 'the training `DataLoader`' : `the training loader \`${name}\``;
       findings.push(
         ctx.report({
@@ -143,7 +141,7 @@ function classesNamed(facts: LoopFacts, name: string): readonly SyntaxNode[] {
 }
 
 /** `shuffle=False` → `shuffle=True`; no shuffle → `, shuffle=True` after the last argument. Unsafe: changes training. */
-function shuffleFix(shuffle: SyntaxNode | null, last: SyntaxNode | undefined): Fix | null {
+function shuffleFix(shuffle: SyntaxNode | null, last: SyntaxNode | null): Fix | null {
   if (shuffle) {
     return { title: 'Shuffle the training data: `shuffle=True`', safe: false, edits: [{ start: shuffle.startIndex, end: shuffle.endIndex, newText: 'True' }] };
   }

@@ -17,6 +17,7 @@ import {
   lastSegment,
   methodName,
   methodReceiver,
+  methodReceiverName,
   namedChildren,
   parentOf,
   positionalArguments,
@@ -76,7 +77,7 @@ export class LoopFacts {
   /** Every `.backward()` call of the file except `torch.autograd.backward(...)`, in document order. */
   backwardCalls(): readonly SyntaxNode[] {
     this.backwardList ??= findMethodCalls(this.root, 'backward').filter((call) => {
-      const receiver = dottedName(methodReceiver(call));
+      const receiver = methodReceiverName(call);
       return receiver === null || !resolveName(receiver, this.imports).startsWith('torch.autograd');
     });
     return this.backwardList;
@@ -186,7 +187,7 @@ export class LoopFacts {
         for (const call of descendants(node, 'call')) {
           const method = methodName(call);
           if (method !== 'parameters' && method !== 'named_parameters') continue;
-          const receiver = dottedName(methodReceiver(call));
+          const receiver = methodReceiverName(call);
           if (receiver !== null) modules.add(receiver);
         }
       };
