@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { createPythonParser, type PythonParser, type SyntaxNode, type SyntaxTree } from '../../src/engine/code/python';
-import { pointAt, textEdit, TreeCache, type CachedTree, type TreeEdit } from '../../src/engine/code/tree-cache';
+import { KEPT_CHARACTERS, pointAt, textEdit, TreeCache, type CachedTree, type TreeEdit } from '../../src/engine/code/tree-cache';
 import { readGrammarWasm } from '../../src/node/grammar';
 import { analyzeCode } from '../../src/engine/code';
 import { fixture, ROOT } from './fixtures';
@@ -80,6 +80,19 @@ describe('TreeCache', () => {
     assert.ok(FakeTree.live.has(outer), 'released, it is kept while within the limit');
     cache.use('e'.repeat(40), () => undefined);
     assert.ok(!FakeTree.live.has(outer), 'and goes first, as the least recently used, when another comes');
+  });
+
+  test('big texts are not kept beyond the character budget, except the most recent', () => {
+    const { cache } = fakeCache();
+    const big = (c: string) => c.repeat(Math.ceil(KEPT_CHARACTERS / 2) + 1);
+    const a = cache.use(big('a'), (t) => t);
+    const b = cache.use(big('b'), (t) => t);
+    assert.equal(cache.size, 1, 'two halves and a bit are over the budget: the older goes');
+    assert.ok(!FakeTree.live.has(a) && FakeTree.live.has(b));
+    const huge = cache.use('h'.repeat(KEPT_CHARACTERS * 2), (t) => t);
+    assert.ok(FakeTree.live.has(huge), 'the most recent is kept whatever its size');
+    cache.use('small = 1\n', () => undefined);
+    assert.ok(!FakeTree.live.has(huge), 'and goes when another comes');
   });
 
   test('take hands out a copy the caller frees; the kept tree stays', () => {

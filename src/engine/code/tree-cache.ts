@@ -44,6 +44,11 @@ interface Entry<T> {
 
 /** How many trees are kept by default (a script, the modules it imports, a notebook's cells joined, ...). */
 export const KEPT_TREES = 4;
+/**
+ * At most this many characters of source are kept in trees beyond the most recent one: a kept tree holds its
+ * wasm memory and every answer the rules memoised about it (a few MB for a 5,000-line script).
+ */
+export const KEPT_CHARACTERS = 1_000_000;
 /** A kept text is a starting point for another when they share at least this part of the longer one. */
 const MIN_SHARED = 0.5;
 
@@ -123,15 +128,24 @@ export class TreeCache<T extends CachedTree> {
     }
   }
 
-  /** Frees the least recently used trees beyond the number kept, skipping those in use. */
+  /**
+   * Frees the least recently used trees beyond the number kept, and beyond `KEPT_CHARACTERS` of text (the most
+   * recent tree aside), skipping those in use.
+   */
   private trim(): void {
-    for (let i = 0; this.entries.length > this.kept && i < this.entries.length; ) {
+    let characters = 0;
+    for (const entry of this.entries) characters += entry.text.length;
+    for (let i = 0; i < this.entries.length; ) {
       const entry = this.entries[i];
-      if (entry.pins > 0) {
+      const recent = i === this.entries.length - 1 && this.kept > 0;
+      const over = this.entries.length > this.kept || (characters > KEPT_CHARACTERS && !recent);
+      if (!over) break;
+      if (entry.pins > 0 || recent) {
         i++;
         continue;
       }
       this.entries.splice(i, 1);
+      characters -= entry.text.length;
       entry.tree.delete();
     }
   }
