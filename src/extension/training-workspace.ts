@@ -76,6 +76,11 @@ export interface LatestRun {
 const MAX_SCRIPTS_PER_FOLDER = 20;
 /** Launch scripts (`run.sh`) are looked for in a log's folder and this many folders up to the workspace folder. */
 const SHELL_SEARCH_DEPTH = 3;
+/**
+ * How often the folders around a growing log are listed again for scripts and launch scripts: a live run
+ * appends several times a second, and a script or `run.sh` that appears beside it later is found this late.
+ */
+const SCRIPTS_BESIDE_INTERVAL_MS = 10_000;
 /** Diagnostics are published at most this often. */
 const PUBLISH_DELAY_MS = 150;
 /**
@@ -107,6 +112,8 @@ export class TrainingWorkspace implements vscode.Disposable {
   private readonly projectGeneration = new Map<string, number>();
   /** Files that got code diagnostics at the last publish, to clear those that no longer do. */
   private published = new Set<string>();
+  /** When the folders around each log were last listed for scripts (`loadScriptsBeside`). */
+  private readonly scriptsLookedFor = new Map<string, number>();
   /** Logs whose script a launch script names (`python train.py > train.log`): log path → script path. */
   private readonly shellLinked = new Map<string, string>();
   /** Curve findings after linking, per log path; what the panel's markers show. */
@@ -182,7 +189,8 @@ export class TrainingWorkspace implements vscode.Disposable {
       entry.runs = [];
     } else {
       this.analyze(entry, entry.state.runs);
-      await this.loadScriptsBeside(path);
+      const lookedAt = this.scriptsLookedFor.get(path);
+      if (lookedAt === undefined || Date.now() - lookedAt >= SCRIPTS_BESIDE_INTERVAL_MS) await this.loadScriptsBeside(path);
     }
     this.schedulePublish();
   }
@@ -246,6 +254,7 @@ export class TrainingWorkspace implements vscode.Disposable {
 
   removeLog(uri: vscode.Uri): void {
     clearTimeout(this.logs.get(uri.fsPath)?.detectTimer);
+    this.scriptsLookedFor.delete(uri.fsPath);
     if (this.logs.delete(uri.fsPath)) {
       this.diagnostics.delete(uri);
       this.schedulePublish();
@@ -429,6 +438,7 @@ export class TrainingWorkspace implements vscode.Disposable {
   }
 
   private async loadScriptsBeside(logPath: string): Promise<void> {
+    this.scriptsLookedFor.set(logPath, Date.now());
     const folder = dirname(logPath);
     let names: string[];
     try {
