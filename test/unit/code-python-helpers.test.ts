@@ -21,7 +21,6 @@ import {
   enclosingClass,
   enclosingFunction,
   enclosingLoop,
-  importItems,
   keywordArgument,
   methodName,
   methodReceiver,
@@ -30,10 +29,10 @@ import {
   patternAssignmentsTo,
   parentOf,
   positionalArguments,
-  readImports,
   type PythonParser,
   type SyntaxNode,
 } from '../../src/engine/code/python';
+import { importItems, readImports } from '../../src/engine/code/imports';
 import { importedModuleNames } from '../../src/engine/code/project';
 import { enclosingLoops } from '../../src/engine/code/training-loop';
 import { py, sharedParser } from './code-rule-tables';

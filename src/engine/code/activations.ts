@@ -21,12 +21,10 @@ import {
   parentOf,
   patternAssignmentsTo,
   positionalArguments,
-  readImports,
-  resolveName,
-  type ImportTable,
   type SyntaxNode,
   type SyntaxTree,
 } from './python';
+import { readImports, resolveName, type ImportTable } from './imports';
 import { peelModuleChain } from './torch';
 
 export type ActivationKind = 'softmax' | 'sigmoid' | 'log_softmax';

@@ -15,13 +15,11 @@ import {
   methodName,
   methodReceiverName,
   positionalArguments,
-  readImports,
-  resolveName,
   stringValue,
-  type ImportTable,
   type SyntaxNode,
   type SyntaxTree,
 } from './python';
+import { readImports, resolveName, type ImportTable } from './imports';
 
 const facts = new WeakMap<SyntaxTree, { imports: ImportTable; keras: boolean }>();
 

@@ -30,19 +30,17 @@ import {
   keywordArgument,
   lastSegment,
   lineEnding,
-  localNameFor,
   methodName,
   methodReceiverName,
   namedChildren,
   nextLineStart,
   patternAssignmentsTo,
   positionalArguments,
-  resolveName,
   statementIndentation,
   stringValue,
-  type ImportTable,
   type SyntaxNode,
 } from './python';
+import { localNameFor, resolveName, type ImportTable } from './imports';
 import type { RuleContext } from './rule';
 import { enclosingLoops, loopFacts, peelIterWrappers, statementsOf, type LoopFacts } from './training-loop';
 

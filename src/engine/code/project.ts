@@ -11,7 +11,17 @@
 
 import { LineIndex } from '../text';
 import type { CodeFinding, Location } from '../types';
-import { descendants, dottedName, enclosingClass, enclosingFunction, importItems, namedChildren, type PythonParser, type SyntaxNode, type SyntaxTree } from './python';
+import {
+  descendants,
+  dottedName,
+  enclosingClass,
+  enclosingFunction,
+  namedChildren,
+  type PythonParser,
+  type SyntaxNode,
+  type SyntaxTree,
+} from './python';
+import { importItems } from './imports';
 import { createRuleContext, type Rule, type RuleContext } from './rule';
 
 /** A Python file's name (as the caller spells it) and its exact text. */

@@ -27,7 +27,6 @@ import {
   lastSegment,
   lineEnding,
   lineStart,
-  localNameFor,
   methodName,
   methodReceiver,
   methodReceiverName,
@@ -35,13 +34,11 @@ import {
   nextLineStart,
   parentOf,
   positionalArguments,
-  readImports,
-  resolveName,
   statementIndentation,
   stringValue,
-  type ImportTable,
   type SyntaxNode,
 } from './python';
+import { localNameFor, readImports, resolveName, type ImportTable } from './imports';
 import { appendKeyword, assignedCall, compileCalls, isKerasFile, kerasClass } from './keras-model';
 import { checkSingleFile, displayPath, type Project, type ProjectRule, type SourceFile } from './project';
 import type { RuleContext } from './rule';

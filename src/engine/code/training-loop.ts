@@ -21,12 +21,10 @@ import {
   namedChildren,
   parentOf,
   positionalArguments,
-  readImports,
-  resolveName,
-  type ImportTable,
   type SyntaxNode,
   type SyntaxTree,
 } from './python';
+import { readImports, resolveName, type ImportTable } from './imports';
 import { isOptimizerConstructor } from './torch';
 
 /** Calls that wrap an iterable and yield its items (or `(i, item)`): `tqdm(loader)`, `enumerate(loader)`. */
