@@ -322,6 +322,21 @@ describe('line shapes compiled to functions of their own', () => {
     );
   });
 
+  it('falls back to the generic matcher where code cannot be generated', () => {
+    const refuse = () => {
+      throw new EvalError('Code generation from strings disallowed for this context');
+    };
+    for (const t of templates.slice(0, 40)) {
+      const matcher = compileByteMatcher(t, refuse);
+      for (const line of lines.slice(0, 200)) {
+        const a = new Float64Array(64);
+        const b = new Float64Array(64);
+        assert.equal(matcher(line, 0, line.length, b), matchTerminatedLine(t, line, 0, line.length, a));
+        assert.deepEqual(b, a);
+      }
+    }
+  });
+
   it('takes over in the parser after enough lines of one shape, with the result of the text path', () => {
     const body: string[] = [];
     for (let i = 1; i <= 3 * COMPILE_AFTER_MATCHES; i++) {
