@@ -51,12 +51,12 @@ function initRuntime(runtime: Uint8Array): Promise<void> {
   return runtimeReady;
 }
 
-/** Builds a Python parser from the grammar bytes. The runtime is initialised once; each call loads the language. */
 /** How a parser keeps trees: `keptTrees: 0` parses every text afresh (benchmarks of the first analysis). */
 export interface PythonParserOptions {
   readonly keptTrees?: number;
 }
 
+/** Builds a Python parser from the grammar bytes. The runtime is initialised once; each call loads the language. */
 export async function createPythonParser(wasm: GrammarWasm, options: PythonParserOptions = {}): Promise<PythonParser> {
   await initRuntime(wasm.runtime);
   const language = await TreeSitter.Language.load(wasm.python);
