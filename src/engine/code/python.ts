@@ -156,7 +156,7 @@ export function descendants(node: SyntaxNode, types: string | readonly string[])
     }
     const list = allOfType(node.tree, type);
     const { nodes, ends } = list;
-    if (parentOf(node) === null) {
+    if (isRoot(node)) {
       // The root holds them all: skip the per-node offset reads (each one a call into wasm).
       if (single) return nodes;
       result.push(...nodes);
@@ -187,6 +187,19 @@ export function descendants(node: SyntaxNode, types: string | readonly string[])
   }
   if (!single && types.length > 1) result.sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
   return result;
+}
+
+const rootIds = new WeakMap<SyntaxTree, number>();
+
+/**
+ * Whether `node` is its tree's root, from the root's id (read once per tree). Asking for the node's parent
+ * instead costs a descent from the root that scans the root's children: linear in the file's top-level
+ * statements, for every node asked.
+ */
+function isRoot(node: SyntaxNode): boolean {
+  let id = rootIds.get(node.tree);
+  if (id === undefined) rootIds.set(node.tree, (id = node.tree.rootNode.id));
+  return node.id === id;
 }
 
 /** Named children, without the nulls the typings allow for. */
