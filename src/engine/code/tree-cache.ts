@@ -85,14 +85,6 @@ export class TreeCache<T extends CachedTree> {
     return this.use(text, (tree) => tree.copy());
   }
 
-  /** Frees every tree not in use. */
-  clear(): void {
-    for (const entry of this.entries.splice(0)) {
-      if (entry.pins > 0) this.entries.push(entry);
-      else entry.tree.delete();
-    }
-  }
-
   /** How many trees are kept now (for tests). */
   get size(): number {
     return this.entries.length;
