@@ -7,7 +7,7 @@ import { MAX_LINE_LENGTH } from '../../src/engine/logs/lines';
 import { readsUtf8, textMetrics } from '../../src/engine/logs/text-metrics';
 import { prefix, readPrefix, readPrefixBytes } from '../../src/engine/logs/text-scan';
 import { analyze, matchLineBytes, matchTemplate, matchTerminatedLine, NO_MATCH, UNSURE } from '../../src/engine/logs/text-template';
-import { compileByteMatcher, COMPILE_AFTER_MATCHES } from '../../src/engine/logs/template-compiler';
+import { compileByteMatcher, COMPILE_AFTER_MATCHES, MAX_COMPILED_NUMBERS } from '../../src/engine/logs/template-compiler';
 import { csvTable } from '../../src/engine/logs/csv';
 import type { Run } from '../../src/engine/types';
 import { concatBytes, ROOT, TEXT_LOG_FIXTURES } from './fixtures';
@@ -335,6 +335,24 @@ describe('line shapes compiled to functions of their own', () => {
         assert.deepEqual(b, a);
       }
     }
+  });
+
+  it('leaves a shape with more numbers than it compiles to the generic matcher', () => {
+    const wide = Array.from({ length: MAX_COMPILED_NUMBERS + 10 }, (_, i) => `m${i}=${i}.5`).join(' ');
+    const t = analyze(wide, 0, wide.length);
+    assert.ok(t.flags.length - 1 > MAX_COMPILED_NUMBERS);
+    let built = 0;
+    const matcher = compileByteMatcher(t, (...args) => {
+      built++;
+      return new Function(...args) as (...a: unknown[]) => unknown;
+    });
+    assert.equal(built, 0);
+    same(t, latin1(`${wide}\n`));
+    const a = new Float64Array(256);
+    const b = new Float64Array(256);
+    const line = latin1(`${wide}\n`);
+    assert.equal(matcher(line, 0, line.length, b), matchTerminatedLine(t, line, 0, line.length, a));
+    assert.deepEqual(b, a);
   });
 
   it('takes over in the parser after enough lines of one shape, with the result of the text path', () => {

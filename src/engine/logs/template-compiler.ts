@@ -22,11 +22,15 @@ export const COMPILE_AFTER_MATCHES = 256;
 export type FunctionBuilder = (...parameterNamesAndBody: string[]) => (...args: unknown[]) => unknown;
 const buildFunction: FunctionBuilder = (...args) => new Function(...args) as (...a: unknown[]) => unknown;
 
+/** Numbers a line shape may hold to be compiled: the code grows with them, and wide rows are rare. */
+export const MAX_COMPILED_NUMBERS = 64;
+
 export function compileByteMatcher(t: Template, build: FunctionBuilder = buildFunction): ByteMatcher {
   try {
+    if (t.flags.length - 1 > MAX_COMPILED_NUMBERS) throw new RangeError('too many numbers to compile');
     return compile(t, build);
   } catch {
-    // Code generation from strings disallowed (`--disallow-code-generation-from-strings`, a strict policy).
+    // Too wide a shape, or code generation from strings disallowed (`--disallow-code-generation-from-strings`).
     return (b, start, end, values) => matchTerminatedLine(t, b, start, end, values);
   }
 }
