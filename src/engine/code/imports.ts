@@ -4,7 +4,7 @@
  * to local modules (`project.ts`).
  */
 
-import { descendants, memoised, namedChildren, type NodeMemo, type SyntaxNode } from './python';
+import { descendants, firstSegment, memoised, namedChildren, type NodeMemo, type SyntaxNode } from './python';
 
 /** What the names a file imports stand for: local name → fully qualified name. */
 export interface ImportTable {
@@ -64,7 +64,7 @@ function collectImportItems(root: SyntaxNode): ImportItem[] {
       } else {
         // `import torch.nn` binds `torch`.
         const module = isPlain(text) ? text : moduleText(item);
-        items.push({ kind: 'import', module, name: null, local: module.split('.')[0], aliased: false });
+        items.push({ kind: 'import', module, name: null, local: firstSegment(module), aliased: false });
       }
     }
   }
@@ -108,10 +108,9 @@ export function readImports(root: SyntaxNode): ImportTable {
  * `from torch import nn`. Names that were not imported come back unchanged.
  */
 export function resolveName(name: string, imports: ImportTable): string {
-  const dot = name.indexOf('.');
-  const head = dot === -1 ? name : name.slice(0, dot);
+  const head = firstSegment(name);
   const target = imports.names.get(head);
-  return target === undefined ? name : target + (dot === -1 ? '' : name.slice(dot));
+  return target === undefined ? name : target + name.slice(head.length);
 }
 
 /** The local name under which `qualified` (`torch.nn.utils.clip_grad_norm_`) can be written, or `null`. */

@@ -12,6 +12,7 @@ import {
   dottedName,
   enclosingFunction,
   enclosingLoop,
+  firstSegment,
   keywordArgument,
   lastSegment,
   methodName,
@@ -256,10 +257,4 @@ function stackedNames(facts: LoopFacts): Set<string> {
 function usedAsTensorLater(facts: LoopFacts, target: string, kind: Accumulation['kind']): boolean {
   for (const method of facts.attributesOf(target)) if (kind !== 'append' || !LIST_METHODS.has(method)) return true;
   return stackedNames(facts).has(target);
-}
-
-/** `self` of `self.losses`. */
-function firstSegment(name: string): string {
-  const dot = name.indexOf('.');
-  return dot === -1 ? name : name.slice(0, dot);
 }

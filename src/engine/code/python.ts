@@ -230,6 +230,12 @@ export function lastSegment(name: string): string {
   return name.slice(name.lastIndexOf('.') + 1);
 }
 
+/** The first segment of a dotted name: `self` for `self.losses`. */
+export function firstSegment(name: string): string {
+  const dot = name.indexOf('.');
+  return dot === -1 ? name : name.slice(0, dot);
+}
+
 /** A call's callee, taken apart once. */
 interface Callee {
   /** `optimizer.step` for `optimizer.step()`; null when the callee is not a dotted name. */
@@ -315,13 +321,29 @@ const LITERAL_HEADS = new Set(['None', 'True', 'False']);
  */
 function dottedNameEnd(text: string, at: number): number {
   for (;;) {
-    if (!isIdentifierStart(text.charCodeAt(at))) return -1;
-    at++;
-    while (at < text.length && isIdentifierPart(text.charCodeAt(at))) at++;
-    if (text.charCodeAt(at) !== 0x2e /* . */) break;
+    at = identifierEnd(text, at);
+    if (at === -1 || text.charCodeAt(at) !== 0x2e /* . */) return at;
     at++;
   }
+}
+
+/** Where the ASCII identifier written at `at` ends; -1 when none starts there. */
+function identifierEnd(text: string, at: number): number {
+  if (!isIdentifierStart(text.charCodeAt(at))) return -1;
+  at++;
+  while (at < text.length && isIdentifierPart(text.charCodeAt(at))) at++;
   return at;
+}
+
+/** `at` moved past the spaces and tabs written there. */
+function skipBlanks(text: string, at: number): number {
+  while (text.charCodeAt(at) === 0x20 || text.charCodeAt(at) === 0x09) at++;
+  return at;
+}
+
+/** Whether a lone `=` stands at `at` (not `==`). */
+function isSingleEquals(text: string, at: number): boolean {
+  return text.charCodeAt(at) === 0x3d /* = */ && text.charCodeAt(at + 1) !== 0x3d;
 }
 
 /**
@@ -342,8 +364,7 @@ function writtenCallee(call: SyntaxNode): string | null {
 
 /** `name` unless its head is a literal (`None.x`). */
 function plainName(name: string): string | null {
-  const dot = name.indexOf('.');
-  return LITERAL_HEADS.has(dot === -1 ? name : name.slice(0, dot)) ? null : name;
+  return LITERAL_HEADS.has(firstSegment(name)) ? null : name;
 }
 
 /** An assignment or augmented assignment as written on its line: `total += loss`, `self.opt = make(...)`. */
@@ -377,22 +398,20 @@ function readWrittenAssignment(node: SyntaxNode): WrittenAssignment | null {
   const start = node.startIndex;
   const end = dottedNameEnd(text, start);
   if (end === -1) return null;
-  let at = end;
-  while (text.charCodeAt(at) === 0x20 || text.charCodeAt(at) === 0x09) at++;
+  let at = skipBlanks(text, end);
   const opStart = at;
   while (at - opStart < 3 && AUGMENTED_OPERATOR_CHARS.includes(text[at])) at++;
-  if (text.charCodeAt(at) !== 0x3d /* = */ || text.charCodeAt(at + 1) === 0x3d) return null;
+  if (!isSingleEquals(text, at)) return null;
   at++;
   const operator = text.slice(opStart, at);
   if (operator !== '=' && !AUGMENTED_OPERATORS.has(operator)) return null;
   const target = plainName(text.slice(start, end));
   if (target === null) return null;
-  while (text.charCodeAt(at) === 0x20 || text.charCodeAt(at) === 0x09) at++;
+  at = skipBlanks(text, at);
   const first = text.charCodeAt(at);
+  const stop = identifierEnd(text, at);
   let valueHead: string | null = '';
-  if (isIdentifierStart(first)) {
-    let stop = at + 1;
-    while (stop < text.length && isIdentifierPart(text.charCodeAt(stop))) stop++;
+  if (stop !== -1) {
     valueHead = text.charCodeAt(stop) > 0x7f ? null : text.slice(at, stop);
   } else if (first > 0x7f || first === 0x5c /* \ */ || first === 0x0a || first === 0x0d || first === 0x23 /* # */ || Number.isNaN(first)) {
     valueHead = null;
@@ -495,14 +514,8 @@ export function keywordName(argument: SyntaxNode): string | null {
   const text = sources.get(argument.tree);
   if (text !== undefined) {
     const start = argument.startIndex;
-    let at = start;
-    if (isIdentifierStart(text.charCodeAt(at))) {
-      at++;
-      while (isIdentifierPart(text.charCodeAt(at))) at++;
-      let next = at;
-      while (text.charCodeAt(next) === 0x20 || text.charCodeAt(next) === 0x09) next++;
-      if (text.charCodeAt(next) === 0x3d /* = */ && text.charCodeAt(next + 1) !== 0x3d) return text.slice(start, at);
-    }
+    const end = identifierEnd(text, start);
+    if (end !== -1 && isSingleEquals(text, skipBlanks(text, end))) return text.slice(start, end);
   }
   return argument.childForFieldName('name')?.text ?? null;
 }
