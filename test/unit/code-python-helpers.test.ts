@@ -6,8 +6,6 @@
  * nested loops and classes, `async`, and broken code with MISSING and ERROR nodes.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { before, describe, test } from 'node:test';
 import {
   argumentList,
@@ -35,8 +33,8 @@ import {
 import { importItems, readImports } from '../../src/engine/code/imports';
 import { importedModuleNames } from '../../src/engine/code/project';
 import { enclosingLoops } from '../../src/engine/code/training-loop';
-import { py, sharedParser } from './code-rule-tables';
-import { fixture, ROOT } from './fixtures';
+import { allNodes, py, sharedParser } from './code-rule-tables';
+import { codeFixturePaths, fixture } from './fixtures';
 
 let parser: PythonParser;
 before(async () => {
@@ -67,32 +65,11 @@ function referenceLoops(node: SyntaxNode): number[] {
   return loops;
 }
 
-/** Every node of a tree (named and anonymous), in document order, by a recursive walk over `children`. */
-function allNodes(root: SyntaxNode): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
-  const visit = (node: SyntaxNode): void => {
-    out.push(node);
-    for (const child of node.children) if (child) visit(child);
-  };
-  visit(root);
-  return out;
-}
-
 const id = (node: SyntaxNode | null | undefined): number | null => node?.id ?? null;
 const ids = (nodes: readonly SyntaxNode[]): number[] => nodes.map((n) => n.id);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Texts
-
-function codeFixtures(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...codeFixtures(path));
-    else if (name.endsWith('.py')) out.push(relative(join(ROOT, 'test', 'fixtures'), path));
-  }
-  return out;
-}
 
 const SNIPPETS: Record<string, string> = {
   'one-line bodies and a lambda inside a loop': py(
@@ -166,7 +143,7 @@ const SNIPPETS: Record<string, string> = {
 };
 
 function forEachText(fn: (name: string, text: string) => void): void {
-  for (const path of codeFixtures(join(ROOT, 'test', 'fixtures', 'code'))) fn(path, fixture(path));
+  for (const path of codeFixturePaths()) fn(path, fixture(path));
   for (const [name, text] of Object.entries(SNIPPETS)) fn(name, text);
 }
 

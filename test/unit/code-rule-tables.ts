@@ -2,13 +2,24 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { analyzeCode } from '../../src/engine/code/index';
-import { syntaxProblems, type PythonParser } from '../../src/engine/code/python';
+import { syntaxProblems, type PythonParser, type SyntaxNode } from '../../src/engine/code/python';
 import { applyEdits, LineIndex } from '../../src/engine/text';
 import type { CodeFinding } from '../../src/engine/types';
 import { loadPythonParser } from '../../src/node/grammar';
 
 /** Lines joined with `\n`, with a final newline. */
 export const py = (...lines: string[]): string => `${lines.join('\n')}\n`;
+
+/** Every node of a tree (named and anonymous), in document order, by a recursive walk over `children`. */
+export function allNodes(root: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const visit = (node: SyntaxNode): void => {
+    out.push(node);
+    for (const child of node.children) if (child) visit(child);
+  };
+  visit(root);
+  return out;
+}
 export const crlf = (text: string): string => text.replace(/\r?\n/g, '\r\n');
 export const tabs = (text: string): string => text.replace(/^( {4})+/gm, (m) => '\t'.repeat(m.length / 4));
 

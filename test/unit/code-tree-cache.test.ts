@@ -5,15 +5,14 @@
  * chains of edits as typing makes them.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { createPythonParser, type PythonParser, type SyntaxNode, type SyntaxTree } from '../../src/engine/code/python';
+import { createPythonParser, type PythonParser, type SyntaxTree } from '../../src/engine/code/python';
 import { KEPT_CHARACTERS, pointAt, textEdit, TreeCache, type CachedTree, type TreeEdit } from '../../src/engine/code/tree-cache';
 import { readGrammarWasm } from '../../src/node/grammar';
 import { analyzeCode } from '../../src/engine/code';
-import { fixture, ROOT } from './fixtures';
+import { allNodes } from './code-rule-tables';
+import { codeFixturePaths, fixture } from './fixtures';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The cache's bookkeeping, with stand-in trees
@@ -144,23 +143,7 @@ describe('textEdit and pointAt', () => {
 
 /** Every node as (type, start, end, missing), in document order. */
 function shape(tree: SyntaxTree): string[] {
-  const out: string[] = [];
-  const visit = (node: SyntaxNode): void => {
-    out.push(`${node.type} ${node.startIndex}-${node.endIndex}${node.isMissing ? ' MISSING' : ''}`);
-    for (const child of node.children) if (child) visit(child);
-  };
-  visit(tree.rootNode);
-  return out;
-}
-
-function codeFixtures(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...codeFixtures(path));
-    else if (name.endsWith('.py')) out.push(relative(join(ROOT, 'test', 'fixtures'), path));
-  }
-  return out;
+  return allNodes(tree.rootNode).map((node) => `${node.type} ${node.startIndex}-${node.endIndex}${node.isMissing ? ' MISSING' : ''}`);
 }
 
 describe('incremental parsing from kept trees', () => {
@@ -171,7 +154,7 @@ describe('incremental parsing from kept trees', () => {
     const wasm = await readGrammarWasm();
     keeping = await createPythonParser(wasm);
     fresh = await createPythonParser(wasm, { keptTrees: 0 });
-    for (const path of codeFixtures(join(ROOT, 'test', 'fixtures', 'code'))) texts.push(fixture(path));
+    for (const path of codeFixturePaths()) texts.push(fixture(path));
   });
 
   const piece = fc.constantFrom('x', '(', ')', ':', '\n', '\n    ', '\t', ' ', '#', '"', "'", '"""', 'é', '😀', 'def f():\n', 'return ', ',', 'loss.backward()\n', '\\\n');

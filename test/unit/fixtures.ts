@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
 /** The repository root, from the bundled test in `out/unit/` or the source in `test/unit/`. */
 export const ROOT = join(__dirname, '..', '..');
@@ -7,6 +7,17 @@ export const ROOT = join(__dirname, '..', '..');
 /** Reads a file under `test/fixtures/` as UTF-8 text. */
 export function fixture(path: string): string {
   return readFileSync(join(ROOT, 'test', 'fixtures', path), 'utf8');
+}
+
+/** Every Python file under `test/fixtures/code/`, as paths for {@link fixture}, in a stable order. */
+export function codeFixturePaths(dir: string = join(ROOT, 'test', 'fixtures', 'code')): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...codeFixturePaths(path));
+    else if (name.endsWith('.py')) out.push(relative(join(ROOT, 'test', 'fixtures'), path));
+  }
+  return out;
 }
 
 /** The real and real-shaped text logs (under `test/fixtures/`) that the text parser's tests run over. */
