@@ -82,25 +82,13 @@ export class SourceFile {
 
   /** Top-level classes of this file by name (also under top-level `if`/`try`, e.g. version guards). */
   topLevelClass(name: string): SyntaxNode | null {
-    if (!this.classes) {
-      this.classes = new Map();
-      for (const cls of descendants(this.root, 'class_definition')) {
-        const className = cls.childForFieldName('name')?.text;
-        if (className && !this.classes.has(className) && !insideFunctionOrClass(cls)) this.classes.set(className, cls);
-      }
-    }
+    this.classes ??= topLevelDefinitions(this.root, 'class_definition');
     return this.classes.get(name) ?? null;
   }
 
   /** Top-level functions of this file by name (`def build_model(...)`, also decorated or under a top-level `if`). */
   topLevelFunction(name: string): SyntaxNode | null {
-    if (!this.functions) {
-      this.functions = new Map();
-      for (const fn of descendants(this.root, 'function_definition')) {
-        const fnName = fn.childForFieldName('name')?.text;
-        if (fnName && !this.functions.has(fnName) && !insideFunctionOrClass(fn)) this.functions.set(fnName, fn);
-      }
-    }
+    this.functions ??= topLevelDefinitions(this.root, 'function_definition');
     return this.functions.get(name) ?? null;
   }
 
@@ -129,8 +117,14 @@ export class SourceFile {
   }
 }
 
-function insideFunctionOrClass(node: SyntaxNode): boolean {
-  return enclosingFunction(node) !== null || enclosingClass(node) !== null;
+/** The definitions of one kind outside every function and class, by name (the first of a name wins). */
+function topLevelDefinitions(root: SyntaxNode, type: 'class_definition' | 'function_definition'): Map<string, SyntaxNode> {
+  const byName = new Map<string, SyntaxNode>();
+  for (const definition of descendants(root, type)) {
+    const name = definition.childForFieldName('name')?.text;
+    if (name && !byName.has(name) && enclosingFunction(definition) === null && enclosingClass(definition) === null) byName.set(name, definition);
+  }
+  return byName;
 }
 
 /** A class definition and the file it is in. */
