@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { analyze, matchLineBytes, matchTerminatedLine, NO_MATCH } from '../../src/engine/logs/text-template';
+import { analyze, matchTerminatedLine, NO_MATCH } from '../../src/engine/logs/text-template';
+import { matchLineBytes } from './match-line-bytes';
 
 // The parser matches the complete lines of a chunk with `matchTerminatedLine`, which relies on the line's
 // `\n` to stop every scan; `matchLineBytes` serves lines that run to `end`. Both read what the other reads.

@@ -10,10 +10,7 @@
  */
 
 import { asciiString, scanNumberBytes, scanned, SPACE } from './text-scan';
-import { matchTerminatedLine, NO_MATCH, PLAIN_NUMBER, POW10, SPACE_AFTER, SPACE_BEFORE, TEXT_ONLY, UNSURE, type Template } from './text-template';
-
-/** `matchTerminatedLine` of one template: where the line's `\n` is, or NO_MATCH / UNSURE. Fills `values`. */
-export type ByteMatcher = (b: Uint8Array, start: number, end: number, values: Float64Array) => number;
+import { matchTerminatedLine, NO_MATCH, PLAIN_NUMBER, POW10, SPACE_AFTER, SPACE_BEFORE, TEXT_ONLY, UNSURE, type ByteMatcher, type Template } from './text-template';
 
 /** Lines a template matches on the generic path before it is compiled. */
 export const COMPILE_AFTER_MATCHES = 256;

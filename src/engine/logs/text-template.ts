@@ -78,7 +78,7 @@ export interface Template {
   /** The literals' characters end to end, for the matcher: literal i is `chars[literalEnd[i - 1], literalEnd[i])`. */
   readonly chars: Uint16Array;
   readonly literalEnd: Int32Array;
-  /** The same literals in UTF-8, for {@link matchLineBytes}: literal i is `utf8[utf8End[i - 1], utf8End[i])`. */
+  /** The same literals in UTF-8, for {@link matchTerminatedLine}: literal i is `utf8[utf8End[i - 1], utf8End[i])`. */
   readonly utf8: Uint8Array;
   readonly utf8End: Int32Array;
   /** Per literal: {@link SPACE_BEFORE}, {@link SPACE_AFTER}, {@link PLAIN_NUMBER} for the number after it; {@link TEXT_ONLY}. */
@@ -88,8 +88,11 @@ export interface Template {
   cache: unknown;
   /** Lines matched on their bytes so far, and the matcher compiled for the template once it proved common. */
   byteMatches: number;
-  byteMatcher: ((b: Uint8Array, start: number, end: number, values: Float64Array) => number) | undefined;
+  byteMatcher: ByteMatcher | undefined;
 }
+
+/** {@link matchTerminatedLine} for one template: where the line's `\n` is, or NO_MATCH / UNSURE. Fills `values`. */
+export type ByteMatcher = (b: Uint8Array, start: number, end: number, values: Float64Array) => number;
 
 const SPLIT_WORDS: Readonly<Record<string, Split>> = {
   val: 'val', valid: 'val', validation: 'val', validating: 'val', eval: 'val', evaluation: 'val', evaluating: 'val', dev: 'val',
@@ -689,34 +692,18 @@ export function matchTemplate(t: Template, s: string, start: number, end: number
   }
 }
 
-/** {@link matchLineBytes}: the line does not have the template's shape. */
+/** {@link matchTerminatedLine}: the line does not have the template's shape. */
 export const NO_MATCH = -1;
-/** {@link matchLineBytes}: only the text path can tell (the template's literals hold an ESC). */
+/** {@link matchTerminatedLine}: only the text path can tell (the template's literals hold an ESC). */
 export const UNSURE = -2;
 
 /**
- * {@link matchTemplate} over UTF-8 bytes, for the line that starts at `start` and ends at the next `\n`
- * (a CRLF ends it too) or at `end`. On a match, fills `values` and returns where the line ends: the index
- * of its `\n`, or `end`. Returns {@link NO_MATCH} when the line does not have the template's shape, and
- * {@link UNSURE} for a template only the text path can match. Literals compare as UTF-8 and numbers are
- * read as {@link matchTemplate} reads them, so a valid UTF-8 line matches exactly when its text does.
- */
-export function matchLineBytes(t: Template, b: Uint8Array, start: number, end: number, values: Float64Array): number {
-  const nl = b.indexOf(0x0a, start);
-  if (nl >= 0 && nl < end) return matchTerminatedLine(t, b, start, end, values);
-  // A line that runs to `end`: matched on a copy that ends in a `\n`. A `\r` before that `\n` is no CRLF
-  // (only that branch ends a match after a `\r`: no literal or number holds one).
-  const line = new Uint8Array(end - start + 1);
-  line.set(b.subarray(start, end));
-  line[end - start] = 0x0a;
-  const r = matchTerminatedLine(t, line, 0, line.length, values);
-  if (r < 0) return r;
-  return line[r - 1] === 0x0d ? NO_MATCH : end;
-}
-
-/**
- * {@link matchLineBytes} for a line whose `\n` lies before `end`, as every complete line of a chunk has:
- * the `\n` stops every scan (no number, space or literal holds one), so no read checks `end`.
+ * {@link matchTemplate} over UTF-8 bytes, for the line that starts at `start` and whose `\n` lies before `end`,
+ * as every complete line of a chunk has: the `\n` stops every scan (no number, space or literal holds one),
+ * so no read checks `end`. On a match, fills `values` and returns the index of the line's `\n` (of a CRLF's
+ * `\n` too). Returns {@link NO_MATCH} when the line does not have the template's shape, and {@link UNSURE} for a
+ * template only the text path can match. Literals compare as UTF-8 and numbers are read as
+ * {@link matchTemplate} reads them, so a valid UTF-8 line matches exactly when its text does.
  */
 export function matchTerminatedLine(t: Template, b: Uint8Array, start: number, end: number, values: Float64Array): number {
   const chars = t.utf8;
