@@ -179,22 +179,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<TrainD
     problems: () => workspace.summary().problems + notebooks.problems(),
   });
   const runsView = new RunsView(() => [...workspace.listRuns(), ...notebooks.listRuns()]);
+  /** Logs or notebook outputs changed: the panel, the status bar and the Runs view show them again. */
+  const refreshViews = (): void => {
+    CurvePanel.current?.update();
+    status.refresh();
+    runsView.refresh();
+  };
   context.subscriptions.push(runsView, vscode.window.createTreeView('traindx.runs', { treeDataProvider: runsView, showCollapseAll: true }));
   // A run that stops writing raises no file event: look for silence now and then.
   const liveCheck = setInterval(() => workspace.checkLive(), 60_000);
   context.subscriptions.push({ dispose: () => clearInterval(liveCheck) });
   context.subscriptions.push(
     status,
-    workspace.onDidChange(() => {
-      CurvePanel.current?.update();
-      status.refresh();
-      runsView.refresh();
-    }),
-    notebooks.onDidChange(() => {
-      CurvePanel.current?.update();
-      status.refresh();
-      runsView.refresh();
-    }),
+    workspace.onDidChange(refreshViews),
+    notebooks.onDidChange(refreshViews),
     vscode.commands.registerCommand(REVEAL_NOTEBOOK_RUN, (key: unknown) => typeof key === 'string' && notebooks.revealRun(key)),
   );
   /** The run to show for what the user is looking at: the active log's latest run, or the active notebook's. */
