@@ -5,13 +5,16 @@ import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { webTreeSitterPatch } from './web-tree-sitter-patch.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 const production = process.argv.includes('--production');
 const withTests = !process.argv.includes('--no-tests');
+const withBench = process.argv.includes('--bench');
 
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root };
+// Every bundle that includes web-tree-sitter gets its node wrappers patched (see web-tree-sitter-patch.mjs).
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root, plugins: [webTreeSitterPatch] };
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 mkdirSync(join(root, 'dist'), { recursive: true });
@@ -34,6 +37,11 @@ if (withTests) {
     esbuild.build({ ...common, sourcemap: true, entryPoints: ['test/integration/index.ts'], outdir: 'out/integration',
       platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', 'mocha'] }),
   );
+}
+
+if (withBench) {
+  builds.push(esbuild.build({ ...common, sourcemap: false, entryPoints: ['scripts/bench.ts'], outfile: 'out/bench.js',
+    platform: 'node', format: 'cjs', target: 'node20' }));
 }
 
 await Promise.all(builds);
