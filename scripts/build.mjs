@@ -11,7 +11,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 const production = process.argv.includes('--production');
 const withTests = !process.argv.includes('--no-tests');
-const withBench = process.argv.includes('--bench');
+// Scripts bundled on request, so that they run the engine as the extension does (patched web-tree-sitter).
+const scripts = { '--bench': ['scripts/bench.ts', 'out/bench.js'], '--eval': ['scripts/eval/run.ts', 'out/eval.js'] };
 
 // Every bundle that includes web-tree-sitter gets its node wrappers patched (see web-tree-sitter-patch.mjs).
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root, plugins: [webTreeSitterPatch] };
@@ -39,9 +40,8 @@ if (withTests) {
   );
 }
 
-if (withBench) {
-  builds.push(esbuild.build({ ...common, sourcemap: false, entryPoints: ['scripts/bench.ts'], outfile: 'out/bench.js',
-    platform: 'node', format: 'cjs', target: 'node20' }));
+for (const [flag, [entry, outfile]] of Object.entries(scripts)) {
+  if (process.argv.includes(flag)) builds.push(esbuild.build({ ...common, entryPoints: [entry], outfile, platform: 'node', format: 'cjs', target: 'node20' }));
 }
 
 await Promise.all(builds);
