@@ -226,6 +226,18 @@ const mustNotReport: NoReportCase[] = [
     name: 'a criterion variable bound to two different losses',
     text: py('import torch.nn as nn', 'import torch.nn.functional as F', 'criterion = nn.CrossEntropyLoss()', 'criterion = nn.MSELoss()', 'loss = criterion(F.softmax(s, 1), y)'),
   },
+  {
+    // The function's own `criterion` (a BCELoss) shadows the module's CrossEntropyLoss.
+    name: 'a function-local criterion of another loss shadowing a module-level CrossEntropyLoss',
+    text: py(
+      'import torch.nn as nn',
+      'import torch.nn.functional as F',
+      'criterion = nn.CrossEntropyLoss()',
+      'def train_step(net, x, y):',
+      '    criterion = nn.BCELoss()',
+      '    return criterion(F.softmax(net(x), 1), y)',
+    ),
+  },
   { name: 'Keras softmax output without from_logits', text: KERAS.replace('SparseCategoricalCrossentropy(from_logits=True)', 'SparseCategoricalCrossentropy()') },
   { name: 'Keras linear output with from_logits=True', text: KERAS.replace('keras.layers.Dense(10, activation="softmax")', 'keras.layers.Dense(10)') },
   { name: 'a softmax reassigned before the loss', text: py('import torch.nn.functional as F', 'p = F.softmax(s, 1)', 'p = s', 'loss = F.cross_entropy(p, y)') },

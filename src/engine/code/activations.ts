@@ -115,8 +115,19 @@ export interface LossCall {
   readonly variable: string | null;
 }
 
+const lossCallMemo = new WeakMap<SyntaxTree, readonly LossCall[]>();
+
 /** Every PyTorch loss call of the given kinds in a file, in document order. */
 export function lossCalls(source: SourceFile, kinds: ReadonlySet<LossKind>): LossCall[] {
+  // Found once per tree, of every kind, then filtered: the softmax and the sigmoid rules each ask for theirs. A
+  // called name is resolved to the nearest scope that assigns it a loss of any kind (a function's own `crit`
+  // shadows the module's, whichever kinds are asked for).
+  let all = lossCallMemo.get(source.tree);
+  if (!all) lossCallMemo.set(source.tree, (all = findLossCalls(source)));
+  return all.filter((loss) => kinds.has(loss.kind));
+}
+
+function findLossCalls(source: SourceFile): LossCall[] {
   const calls = descendants(source.root, 'call');
   const modules = new Map<string, { kind: LossKind; construction: SyntaxNode }[]>();
   const moduleNames = new Set<string>();
@@ -126,12 +137,12 @@ export function lossCalls(source: SourceFile, kinds: ReadonlySet<LossKind>): Los
     if (qualified === null) continue;
     const fnKind = LOSS_FUNCTIONS.get(qualified);
     const input = fnKind ? lossInput(call) : null;
-    if (fnKind && kinds.has(fnKind) && input) {
+    if (fnKind && input) {
       direct.push({ kind: fnKind, call, input, lossName: call.childForFieldName('function')!, construction: null, variable: null });
       continue;
     }
     const classKind = LOSS_CLASSES.get(qualified);
-    if (!classKind || !kinds.has(classKind)) continue;
+    if (!classKind) continue;
     const parent = parentOf(call);
     if (parent?.type === 'call' && parent.childForFieldName('function')?.id === call.id) {
       const inputInPlace = lossInput(parent);
